@@ -1,0 +1,48 @@
+"""Where the central system's TLS certificate comes from (SPEC §2.2)."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_ALLOW_INSECURE, CONF_CERTIFICATE_NAMES, CONF_SSL_CERTIFICATE, CONF_SSL_KEY
+from .csms.security import LocalCertificateAuthority, build_server_ssl_context, default_names
+
+
+@dataclass(slots=True, frozen=True)
+class TlsSetup:
+    """The server's TLS context and the CA file chargers should trust (if ours)."""
+
+    context: ssl.SSLContext | None
+    ca_file: Path | None
+
+
+def ca_directory(hass: HomeAssistant) -> Path:
+    """Where the local CA lives (one per Home Assistant installation)."""
+    return Path(hass.config.path("ocpp_central", "tls"))
+
+
+def extra_names(value: str | None) -> list[str]:
+    """The user's extra certificate names, from a comma-separated field."""
+    return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+def _build(directory: Path, data: dict[str, object]) -> TlsSetup:
+    if data.get(CONF_ALLOW_INSECURE):
+        return TlsSetup(None, None)
+    cert = str(data.get(CONF_SSL_CERTIFICATE) or "").strip()
+    key = str(data.get(CONF_SSL_KEY) or "").strip()
+    if cert and key:
+        return TlsSetup(build_server_ssl_context(Path(cert), Path(key)), None)
+    names = default_names() + extra_names(str(data.get(CONF_CERTIFICATE_NAMES) or ""))
+    issued = LocalCertificateAuthority(directory).ensure(names)
+    return TlsSetup(build_server_ssl_context(issued.cert_file, issued.key_file), issued.ca_file)
+
+
+async def async_tls_setup(hass: HomeAssistant, entry: ConfigEntry) -> TlsSetup:
+    """Build the TLS setup in the executor (key generation and file I/O block)."""
+    return await hass.async_add_executor_job(_build, ca_directory(hass), dict(entry.data))

@@ -1,0 +1,273 @@
+"""The Home Assistant side of one central system: runtime data and the listener.
+
+The core calls the listener (``Bridge``) when state changes; the bridge wakes exactly the
+entities of that charger and connector — no dispatcher fan-out, no polling timer — and
+turns core events into Home Assistant things: subentries, repairs, storage writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
+
+from .const import (
+    CONF_CHARGE_POINT_ID,
+    CONF_MAX_POWER_KW,
+    CONF_NAME,
+    CONF_PASSWORD_HASH,
+    CONF_PRICE_ENTITY,
+    CONF_PRICE_PER_KWH,
+    DEFAULT_MAX_POWER_KW,
+    DOMAIN,
+    SUBENTRY_CHARGER,
+)
+from .csms.central import CentralSystem, ChargerConfig
+from .csms.model import Identity
+from .store import CentralStore
+
+_LOGGER = logging.getLogger(__name__)
+
+type OcppCentralConfigEntry = ConfigEntry[OcppCentralData]
+Wake = Callable[[], None]
+EntityFactory = Callable[[str, int | None], None]
+
+
+def charger_subentries(entry: ConfigEntry) -> dict[str, ConfigSubentry]:
+    """Charge point id → its subentry."""
+    return {
+        str(s.data[CONF_CHARGE_POINT_ID]): s
+        for s in entry.subentries.values()
+        if s.subentry_type == SUBENTRY_CHARGER and CONF_CHARGE_POINT_ID in s.data
+    }
+
+
+def charger_config(subentry: ConfigSubentry) -> ChargerConfig:
+    """A subentry as the core's ChargerConfig."""
+    data = subentry.data
+    max_kw = data.get(CONF_MAX_POWER_KW) or DEFAULT_MAX_POWER_KW
+    return ChargerConfig(
+        charge_point_id=str(data[CONF_CHARGE_POINT_ID]),
+        password_hash=data.get(CONF_PASSWORD_HASH),
+        max_power_w=float(max_kw) * 1000.0,
+    )
+
+
+def unknown_charger_issue_id(entry_id: str, charge_point_id: str) -> str:
+    """The repair issue that offers to add an unknown charger."""
+    return f"unknown_charger_{entry_id}_{charge_point_id}"
+
+
+class Bridge:
+    """The core's listener inside Home Assistant."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._wake: dict[tuple[str, int | None], list[Wake]] = defaultdict(list)
+        self._factories: list[EntityFactory] = []
+        self._measurand_counts: dict[tuple[str, int], int] = {}
+        self._identities: dict[str, Identity | None] = {}
+        self._pairing_listeners: list[Wake] = []
+        self._pairing_timer: CALLBACK_TYPE | None = None
+        self.store: CentralStore | None = None
+        self.central: CentralSystem | None = None
+
+    # -------------------------------------------------- entity wiring
+
+    @callback
+    def subscribe(
+        self, charge_point_id: str, connector_id: int | None, wake: Wake
+    ) -> CALLBACK_TYPE:
+        """Call ``wake`` when that charger (None) or connector changes."""
+        key = (charge_point_id, connector_id)
+        self._wake[key].append(wake)
+
+        def unsubscribe() -> None:
+            self._wake[key].remove(wake)
+
+        return unsubscribe
+
+    @callback
+    def add_factory(self, factory: EntityFactory) -> CALLBACK_TYPE:
+        """``factory(cp_id, connector_id)`` adds the entities that are now due."""
+        self._factories.append(factory)
+        return lambda: self._factories.remove(factory)
+
+    @callback
+    def create_entities(self, charge_point_id: str, connector_id: int | None) -> None:
+        """Let every platform add what is due for that charger or connector."""
+        for factory in self._factories:
+            factory(charge_point_id, connector_id)
+
+    # ------------------------------------------------ CentralListener
+
+    @callback
+    def charger_changed(self, charge_point_id: str, connector_id: int | None) -> None:
+        """Wake the entities of the connector; a charger-level change wakes them all."""
+        if connector_id is None:
+            self._sync_device(charge_point_id)
+            for (cp_id, _), wakes in list(self._wake.items()):
+                if cp_id == charge_point_id:
+                    for wake in list(wakes):
+                        wake()
+            return
+        self._check_measurands(charge_point_id, connector_id)
+        for key in ((charge_point_id, connector_id), (charge_point_id, None)):
+            for wake in self._wake.get(key, ()):
+                wake()
+
+    def _check_measurands(self, charge_point_id: str, connector_id: int) -> None:
+        """A measurand reported for the first time brings its entities."""
+        charger = self.central.chargers.get(charge_point_id) if self.central else None
+        conn = charger.connectors.get(connector_id) if charger else None
+        if conn is None:
+            return
+        key = (charge_point_id, connector_id)
+        if self._measurand_counts.get(key) != len(conn.measurands):
+            self._measurand_counts[key] = len(conn.measurands)
+            self.create_entities(charge_point_id, connector_id)
+
+    def _sync_device(self, charge_point_id: str) -> None:
+        """BootNotification's vendor, model, serial and firmware go to the device registry."""
+        charger = self.central.chargers.get(charge_point_id) if self.central else None
+        if charger is None or charger.identity == self._identities.get(charge_point_id):
+            return
+        self._identities[charge_point_id] = charger.identity
+        registry = dr.async_get(self._hass)
+        device = registry.async_get_device(identifiers={(DOMAIN, charge_point_id)})
+        if device is None or charger.identity is None:
+            return
+        identity = charger.identity
+        registry.async_update_device(
+            device.id,
+            manufacturer=identity.vendor or None,
+            model=identity.model or None,
+            serial_number=identity.serial,
+            sw_version=identity.firmware,
+        )
+
+    # ------------------------------------------------------- pairing
+
+    @callback
+    def subscribe_pairing(self, listener: Wake) -> CALLBACK_TYPE:
+        """Call ``listener`` when the pairing window opens or closes."""
+        self._pairing_listeners.append(listener)
+        return lambda: self._pairing_listeners.remove(listener)
+
+    @callback
+    def open_pairing(self, minutes: float) -> None:
+        """Open the window and close it (for the UI) when it expires."""
+        if self.central is None:
+            return
+        self.central.open_pairing(minutes)
+        self._notify_pairing()
+        self._cancel_pairing_timer()
+        self._pairing_timer = async_call_later(
+            self._hass, minutes * 60 + 1, lambda _now: self._notify_pairing()
+        )
+
+    def _notify_pairing(self) -> None:
+        for listener in list(self._pairing_listeners):
+            listener()
+
+    def _cancel_pairing_timer(self) -> None:
+        if self._pairing_timer is not None:
+            self._pairing_timer()
+            self._pairing_timer = None
+
+    @callback
+    def shutdown(self) -> None:
+        """Cancel timers (entry unload)."""
+        self._cancel_pairing_timer()
+
+    @callback
+    def connector_added(self, charge_point_id: str, connector_id: int) -> None:
+        """New connector: its entities appear without a reload."""
+        self.create_entities(charge_point_id, connector_id)
+
+    @callback
+    def save(self, urgent: bool) -> None:
+        """Persist the snapshot."""
+        if self.store is not None:
+            self.store.schedule(urgent)
+
+    @callback
+    def price_per_kwh(self, charge_point_id: str) -> float | None:
+        """A price entity's state, else the fixed price, else None."""
+        subentry = charger_subentries(self._entry).get(charge_point_id)
+        if subentry is None:
+            return None
+        if entity_id := subentry.data.get(CONF_PRICE_ENTITY):
+            state = self._hass.states.get(entity_id)
+            if state is not None and state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+                try:
+                    return float(state.state)
+                except ValueError:
+                    return None
+            return None
+        price = subentry.data.get(CONF_PRICE_PER_KWH)
+        return float(price) if price is not None else None
+
+    @callback
+    def unknown_charger(self, charge_point_id: str, remote: str) -> None:
+        """A repair issue per unknown id, whose fix flow adds it (SPEC §2.5)."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            unknown_charger_issue_id(self._entry.entry_id, charge_point_id),
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="unknown_charger",
+            translation_placeholders={"charge_point_id": charge_point_id, "remote": remote},
+            data={"entry_id": self._entry.entry_id, "charge_point_id": charge_point_id},
+        )
+
+    @callback
+    def charger_paired(self, charge_point_id: str, password_hash: str) -> None:
+        """Trust on first use: the admitted charger becomes a subentry."""
+        if charge_point_id in charger_subentries(self._entry):
+            return
+        self._hass.config_entries.async_add_subentry(
+            self._entry,
+            ConfigSubentry(
+                data=MappingProxyType(
+                    {
+                        CONF_CHARGE_POINT_ID: charge_point_id,
+                        CONF_NAME: charge_point_id,
+                        CONF_PASSWORD_HASH: password_hash,
+                    }
+                ),
+                subentry_type=SUBENTRY_CHARGER,
+                title=charge_point_id,
+                unique_id=charge_point_id,
+            ),
+        )
+        ir.async_delete_issue(
+            self._hass, DOMAIN, unknown_charger_issue_id(self._entry.entry_id, charge_point_id)
+        )
+
+
+@dataclass
+class OcppCentralData:
+    """What a loaded central system entry holds (``entry.runtime_data``)."""
+
+    entry: ConfigEntry
+    central: CentralSystem
+    bridge: Bridge
+    store: CentralStore
+    ca_file: Path | None
+    data: dict[str, Any] = field(default_factory=dict)  # entry.data the server runs with
+    known_subentries: set[str] = field(default_factory=set)
