@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import AbstractAsyncContextManager
@@ -60,7 +61,8 @@ def tls_ca() -> trustme.CA:
 def tls_files(tls_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A server certificate for 127.0.0.1 and its key, as files the user would name."""
     folder = tmp_path_factory.mktemp("tls")
-    cert = tls_ca.issue_cert("127.0.0.1", "localhost")
+    # An RSA key: chargers whose TLS stacks only do RSA key exchange need one (SPEC §2.2).
+    cert = tls_ca.issue_cert("127.0.0.1", "localhost", key_type=trustme.KeyType.RSA)
     cert_file, key_file = folder / "server.pem", folder / "server.key"
     cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
     cert.private_key_pem.write_to_path(str(key_file))
@@ -159,6 +161,18 @@ def connect(
         )
 
     return _connect
+
+
+async def boot(cp: SimulatedCharger) -> None:
+    """Boot and wait until provisioning is done (it ends with a status trigger)."""
+    await cp.boot()
+    await cp.wait_for_call("TriggerMessage")
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let the central system process what the charger sent."""
+    await asyncio.sleep(0.05)
+    await hass.async_block_till_done()
 
 
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:

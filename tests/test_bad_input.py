@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
 from homeassistant.core import HomeAssistant
 
-from .conftest import state
-
-
-async def settle(hass: HomeAssistant) -> None:
-    await asyncio.sleep(0.05)
-    await hass.async_block_till_done()
+from .conftest import boot, settle, state
 
 
 @pytest.mark.parametrize(
@@ -64,7 +58,8 @@ async def test_bad_frames_get_the_named_callerror(
 async def test_lenient_payloads_are_kept(hass: HomeAssistant, connect) -> None:
     """Real chargers' deviations are normalised, and one bad value drops nothing else."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
+        await cp.status(1, "Charging")
         # Huawei: meterValue as an object (S14); ChargeAmps: "Hz" (S8); OpenEVSE: numbers
         # (S12); Growatt: a zone-less timestamp (S16); plus one garbage value.
         await cp.send_call(

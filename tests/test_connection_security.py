@@ -25,7 +25,7 @@ from custom_components.ocpp_central.csms.security import verify_password
 from custom_components.ocpp_central.runtime import charger_subentries
 from simulator import connect_charger
 
-from .conftest import PASSWORD, charger_subentry, url
+from .conftest import PASSWORD, charger_subentry, entity_id, state, url
 
 
 async def _status_of_refusal(connect, *args: Any, **kwargs: Any) -> int:
@@ -64,13 +64,11 @@ async def test_pairing_window_adds_an_unknown_charger(
     hass: HomeAssistant, connect, entry: MockConfigEntry
 ) -> None:
     """Trust on first use: during the window a 16+ character password pairs the charger."""
-    await hass.services.async_call(
-        "button", "press", {"entity_id": "button.ocpp_central_test_open_pairing"}, blocking=True
-    )
-    assert hass.states.get("sensor.ocpp_central_test_pairing_window").state not in (
-        "unknown",
-        "unavailable",
-    )
+    entry_id = entry.entry_id
+    button = entity_id(hass, "button", f"{entry_id}-open_pairing")
+    assert state(hass, "sensor", f"{entry_id}-pairing_until") == "unknown"
+    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    assert state(hass, "sensor", f"{entry_id}-pairing_until") not in ("unknown", "unavailable")
     assert await _status_of_refusal(connect, "NEWBIE", password="short") == 401
     async with connect("NEWBIE", password="a-brand-new-password-1") as cp:
         assert (await cp.boot())["status"] == "Accepted"
@@ -158,6 +156,21 @@ async def test_tls_policy(hass: HomeAssistant, entry: MockConfigEntry, tls_ca) -
     async with connect_charger(url(entry), "CP1", password=PASSWORD, ssl=rsa_only) as cp:
         assert cp.connection.transport.get_extra_info("cipher")[0] == "AES128-GCM-SHA256"
         assert (await cp.boot())["status"] == "Accepted"
+
+
+async def test_charger_without_our_ca_is_refused_with_one_log_line(
+    hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failed TLS handshake is one warning naming the cause, not an error storm."""
+    untrusting = ssl.create_default_context()  # does not know the test CA
+    for _ in range(3):
+        with pytest.raises(ssl.SSLCertVerificationError):
+            async with connect_charger(url(entry), "CP1", password=PASSWORD, ssl=untrusting):
+                pass
+    await asyncio.sleep(0.05)
+    failures = [r for r in caplog.records if "TLS handshake with 127.0.0.1" in r.message]
+    assert [r.levelname for r in failures] == ["WARNING", "DEBUG", "DEBUG"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 async def test_generated_ca_is_downloadable_and_trusted(

@@ -12,7 +12,7 @@ from homeassistant.helpers import device_registry as dr
 
 from custom_components.ocpp_central.const import DOMAIN
 
-from .conftest import state
+from .conftest import boot, settle, state
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
 
@@ -33,13 +33,9 @@ def power(value: str, unit: str = "W") -> dict[str, Any]:
     return {"value": value, "measurand": "Power.Active.Import", "unit": unit}
 
 
-async def settle(hass: HomeAssistant) -> None:
-    """Let the central system process what the charger sent."""
-    await asyncio.sleep(0.05)
-    await hass.async_block_till_done()
-
-
-async def test_boot_registers_the_device_and_provisions(hass: HomeAssistant, connect) -> None:
+async def test_boot_registers_the_device_and_provisions(
+    hass: HomeAssistant, connect, entry
+) -> None:
     """BootNotification fills the device registry; provisioning follows the boot."""
     async with connect() as cp:
         cp.profile.vendor, cp.profile.model = BOOT["vendor"], BOOT["model"]
@@ -52,8 +48,12 @@ async def test_boot_registers_the_device_and_provisions(hass: HomeAssistant, con
         await settle(hass)
         assert state(hass, "binary_sensor", "CP1-0-connected") == "on"
 
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "CP1")})
-        assert device is not None
+        registry = dr.async_get(hass)
+        device = next(
+            d
+            for d in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            if (DOMAIN, "CP1") in d.identifiers
+        )
         assert (device.manufacturer, device.model) == ("Acme", "Wallbox 7")
         assert (device.serial_number, device.sw_version) == ("SN-42", "2.1.0")
 
@@ -98,7 +98,7 @@ async def test_nothing_is_sent_before_boot_and_silent_chargers_are_triggered(
 async def test_full_session_with_power_in_watts(hass: HomeAssistant, connect) -> None:
     """A whole session: energy, power, session energy, duration and cost."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         await cp.status(1, "Preparing")
         started = await cp.start_transaction(1, "TAG1", meter_start=1000, timestamp=at(0))
         tx = started["transactionId"]
@@ -133,7 +133,8 @@ async def test_power_in_kilowatts_and_energy_in_kilowatt_hours(
 ) -> None:
     """INJET reports kW (QUIRKS M2), Huawei kWh (S14): both are scaled."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
+        await cp.status(1, "Charging")
         tx = (await cp.start_transaction(1, "TAG1", meter_start=10_000, timestamp=at(0)))[
             "transactionId"
         ]
@@ -149,7 +150,8 @@ async def test_power_in_kilowatts_and_energy_in_kilowatt_hours(
 async def test_power_derived_from_current_and_voltage(hass: HomeAssistant, connect) -> None:
     """Without Power.Active.Import, power is the sum over phases of current × voltage."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
+        await cp.status(1, "Charging")
         samples = [
             {"value": "16", "measurand": "Current.Import", "phase": phase, "unit": "A"}
             for phase in ("L1", "L2", "L3")
@@ -169,7 +171,7 @@ async def test_entities_for_unreported_measurands_are_not_created(
 ) -> None:
     """No walls of "unknown": SoC appears only once a charger reports it."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         await cp.status(1, "Available")
         await settle(hass)
         ids = {e.unique_id for e in hass.data["entity_registry"].entities.values()}
@@ -183,7 +185,7 @@ async def test_entities_for_unreported_measurands_are_not_created(
 async def test_second_connector_appears_without_reload(hass: HomeAssistant, connect) -> None:
     """Connector entities appear when a connector first reports."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         await cp.status(1, "Available")
         await cp.status(2, "Faulted", error_code="GroundFailure")
         await settle(hass)
@@ -210,7 +212,7 @@ async def test_restart_mid_session_loses_nothing(hass: HomeAssistant, connect, e
     """Home Assistant restarts mid-session: energy continues, the old StopTransaction
     closes the pre-restart session."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         tx = (await cp.start_transaction(1, "TAG1", meter_start=5000, timestamp=at(0)))[
             "transactionId"
         ]
@@ -219,7 +221,7 @@ async def test_restart_mid_session_loses_nothing(hass: HomeAssistant, connect, e
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         await cp.meter_values(1, [energy("6500")], transaction_id=tx, timestamp=at(15))
         await settle(hass)
         assert float(state(hass, "sensor", "CP1-1-session_energy")) == pytest.approx(1.5)
@@ -236,7 +238,7 @@ async def test_restart_mid_session_loses_nothing(hass: HomeAssistant, connect, e
 async def test_stop_transaction_is_always_confirmed(hass: HomeAssistant, connect) -> None:
     """Unknown, -1 and repeated stops and over-long id tags are confirmed (QUIRKS S3, T5–T7)."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         assert await cp.stop_transaction(999, meter_stop=100, timestamp=at(0)) == {}
         tx = (await cp.start_transaction(1, "A" * 20, meter_start=0, timestamp=at(1)))[
             "transactionId"
@@ -264,16 +266,14 @@ async def test_late_meter_values_do_not_revive_a_closed_session(
 ) -> None:
     """Ocular LTE Plus sends closing MeterValues after StopTransaction (QUIRKS T1)."""
     async with connect() as cp:
-        await cp.boot()
+        await boot(cp)
         tx = (await cp.start_transaction(1, "TAG1", meter_start=0, timestamp=at(0)))[
             "transactionId"
         ]
         await cp.status(1, "Charging")
         await cp.stop_transaction(tx, meter_stop=2000, timestamp=at(20))
         await cp.status(1, "Finishing")
-        await cp.meter_values(
-            1, [energy("2000"), power("0")], transaction_id=tx, timestamp=at(21)
-        )
+        await cp.meter_values(1, [energy("2000"), power("0")], transaction_id=tx, timestamp=at(21))
         await settle(hass)
         assert float(state(hass, "sensor", "CP1-1-session_energy")) == pytest.approx(2.0)
         assert state(hass, "binary_sensor", "CP1-1-charging") == "off"

@@ -146,7 +146,14 @@ class Bridge:
             return
         self._identities[charge_point_id] = charger.identity
         registry = dr.async_get(self._hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, charge_point_id)})
+        device = next(
+            (
+                d
+                for d in dr.async_entries_for_config_entry(registry, self._entry.entry_id)
+                if (DOMAIN, charge_point_id) in d.identifiers
+            ),
+            None,
+        )
         if device is None or charger.identity is None:
             return
         identity = charger.identity

@@ -11,7 +11,12 @@ from custom_components.ocpp_central.csms import framing
 
 def test_call_result_and_error_parse() -> None:
     call = framing.parse_frame('[2,"1","Heartbeat",{}]')
-    assert (call.message_type, call.unique_id, call.action, call.payload) == (2, "1", "Heartbeat", {})
+    assert (call.message_type, call.unique_id, call.action, call.payload) == (
+        2,
+        "1",
+        "Heartbeat",
+        {},
+    )
     result = framing.parse_frame('[3,"2",{"status":"Accepted"}]')
     assert result.payload == {"status": "Accepted"}
     error = framing.parse_frame('[4,"3","NotSupported","nope",{}]')
@@ -51,7 +56,12 @@ def test_binary_frames_are_refused() -> None:
 
 
 def test_outgoing_frames_are_compact_json() -> None:
-    assert json.loads(framing.call("u", "Reset", {"type": "Soft"})) == [2, "u", "Reset", {"type": "Soft"}]
+    assert json.loads(framing.call("u", "Reset", {"type": "Soft"})) == [
+        2,
+        "u",
+        "Reset",
+        {"type": "Soft"},
+    ]
     assert framing.call_result("u", {}) == '[3,"u",{}]'
     error = json.loads(framing.call_error("u", "NotImplemented", "x" * 300))
     assert error[:3] == [4, "u", "NotImplemented"]

@@ -342,7 +342,7 @@ def _self_signed(tmp_path: Path, name: str, key: CertificateIssuerPrivateKeyType
 
 def _key_file(tmp_path: Path, name: str, key: rsa.RSAPrivateKey, encoding: str = "PEM") -> Path:
     data = key.private_bytes(
-        serialization.Encoding[encoding],
+        getattr(serialization.Encoding, encoding),
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )

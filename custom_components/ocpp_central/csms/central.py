@@ -321,6 +321,7 @@ class CentralSystem:
 
     def changed(self, charge_point_id: str, connector_id: int | None, *, urgent: bool) -> None:
         """Tell the listener; announce connectors seen for the first time."""
+        connector_id = connector_id or None  # connector 0 is the charger itself
         announced = self._announced.setdefault(charge_point_id, set())
         if connector_id and connector_id not in announced:
             announced.add(connector_id)

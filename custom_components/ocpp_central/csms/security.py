@@ -396,7 +396,8 @@ def _outbound_address(family: socket.AddressFamily, target: str) -> str | None:
 def _host_addresses(hostname: str) -> list[str]:
     try:
         infos = socket.getaddrinfo(hostname, None)
-    except (OSError, UnicodeError):
+    # RuntimeError: sandboxes (pytest-socket) that forbid name resolution.
+    except (OSError, UnicodeError, RuntimeError):
         return []
     return [str(info[4][0]) for info in infos]
 

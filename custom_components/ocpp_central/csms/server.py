@@ -7,13 +7,14 @@ speaks OCPP.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from http import HTTPStatus
-from typing import Final, Protocol
+from typing import Any, Final, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -32,6 +33,7 @@ MAX_FRAME_BYTES: Final = 256 * 1024
 OPEN_TIMEOUT_S: Final = 10
 CLOSE_TIMEOUT_S: Final = 5
 REALM: Final = 'Basic realm="OCPP Central", charset="UTF-8"'
+MAX_REPORTED: Final = 1024  # distinct (address, reason) pairs remembered for logging once
 
 
 class Verdict(Enum):
@@ -92,6 +94,101 @@ def select_subprotocol(
     return OCPP16 if OCPP16 in subprotocols else None
 
 
+class _EarlyData(asyncio.Protocol):
+    """Holds what arrives between the end of the TLS handshake and the handover."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.eof = False
+        self.lost = False
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+
+
+class _TlsHandshakes:
+    """TLS done by us after accept, so a failed handshake is one clear log line.
+
+    asyncio's own TLS server reports every failed handshake (a charger without our CA, a
+    port scanner, a TLS 1.0 client) to the event loop's exception handler, which Home
+    Assistant logs as an error with a traceback. Here the handshake runs in
+    ``loop.start_tls``; failures are logged once per address and reason.
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self._reported: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def connection_class(self) -> type[ServerConnection]:
+        """A ServerConnection that becomes a websocket only after the TLS handshake."""
+        handshakes = self
+
+        class TlsServerConnection(ServerConnection):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                # Not a byte must reach the websocket parser before TLS is up.
+                cast(asyncio.Transport, transport).pause_reading()
+                task = asyncio.get_running_loop().create_task(
+                    handshakes.upgrade(self, cast(asyncio.Transport, transport))
+                )
+                handshakes._tasks.add(task)
+                task.add_done_callback(handshakes._tasks.discard)
+
+            def tls_ready(self, transport: asyncio.BaseTransport) -> None:
+                super().connection_made(transport)
+
+        return TlsServerConnection
+
+    async def upgrade(self, connection: Any, transport: asyncio.Transport) -> None:
+        """Run the handshake; hand the TLS transport to the websocket connection."""
+        peer = transport.get_extra_info("peername")
+        remote = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+        early = _EarlyData()
+        try:
+            tls = await asyncio.get_running_loop().start_tls(
+                transport,
+                early,
+                self.context,
+                server_side=True,
+                ssl_handshake_timeout=OPEN_TIMEOUT_S,
+            )
+        except (ssl.SSLError, OSError, TimeoutError) as err:
+            transport.abort()
+            self._report(remote, err)
+            return
+        if tls is None or early.lost:
+            transport.abort()
+            return
+        tls.set_protocol(connection)
+        connection.tls_ready(tls)
+        for chunk in early.chunks:
+            connection.data_received(chunk)
+        if early.eof:
+            connection.eof_received()
+
+    def _report(self, remote: str, err: BaseException) -> None:
+        reason = getattr(err, "reason", None) or type(err).__name__
+        key = (remote, str(reason))
+        if key in self._reported:
+            _LOGGER.debug("TLS handshake with %s failed again: %s", remote, reason)
+            return
+        if len(self._reported) < MAX_REPORTED:
+            self._reported.add(key)
+        _LOGGER.warning(
+            "TLS handshake with %s failed (%s); a charger needs our CA certificate, "
+            "TLS 1.2 or newer, and a URL starting with wss://",
+            remote,
+            reason,
+        )
+
+
 class Listener:
     """A websockets server whose handshake only lets known chargers through."""
 
@@ -106,11 +203,12 @@ class Listener:
 
     async def start(self, settings: ListenSettings) -> None:
         """Bind and listen (raises OSError when the port cannot be bound)."""
+        tls = _TlsHandshakes(settings.ssl_context) if settings.ssl_context else None
         self._server = await serve(
             self._connection,
             settings.host,
             settings.port,
-            ssl=settings.ssl_context,
+            create_connection=tls.connection_class() if tls else None,
             process_request=self._process_request,
             select_subprotocol=select_subprotocol,
             compression=None,  # saves ~64 KiB of zlib state per charger

@@ -216,7 +216,20 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
                 framing.call_error(frame.unique_id, "NotImplemented", "unknown action")
             )
             return
-        await self._handle_call(Call(frame.unique_id, frame.action, frame.payload))
+        try:
+            await self._handle_call(Call(frame.unique_id, frame.action, frame.payload))
+        except ConnectionClosed:
+            raise
+        except Exception as err:
+            _LOGGER.error(
+                "%s: internal error answering %s: %r",
+                self.charger.charge_point_id,
+                frame.action,
+                err,
+                exc_info=_LOGGER.isEnabledFor(logging.DEBUG),
+            )
+            await self._send(framing.call_error(frame.unique_id, "InternalError", "internal"))
+            return
         if frame.action == Action.boot_notification:
             self.boot_answered.set()
 
@@ -234,6 +247,9 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
         async with self._call_lock:
             unique_id = str(uuid.uuid4())
             future: asyncio.Future[framing.Frame] = asyncio.get_running_loop().create_future()
+            # When the caller is cancelled as the connection drops, nobody awaits the
+            # NotConnected set below: mark it retrieved so asyncio does not complain.
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
             self._pending = _Pending(unique_id, future)
             try:
                 await self._send(framing.call(unique_id, action, body))
@@ -384,6 +400,20 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
         dev = self._dev
         # Ocular LTE Plus appends 0x10 0x0E to a 20-char idTag (QUIRKS S3): lenient keeps it.
         id_tag = lenient.opt_str(payload.get("id_tag"), "idTag", dev)
+        try:
+            self._record_stop(payload)
+        except Exception:
+            _LOGGER.exception(
+                "%s: could not record a StopTransaction", self.charger.charge_point_id
+            )
+        if id_tag is None:
+            return call_result.StopTransaction()
+        return call_result.StopTransaction(
+            id_tag_info=self._host.authorize(self.charger.charge_point_id, id_tag)
+        )
+
+    def _record_stop(self, payload: dict[str, Any]) -> None:
+        dev = self._dev
         ctx = self._host.context(self.charger.charge_point_id)
         session = transactions.stop_transaction(
             self.charger,
@@ -395,11 +425,6 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
             ctx,
         )
         self._changed(session.connector_id if session else None, urgent=True)
-        if id_tag is None:
-            return call_result.StopTransaction()
-        return call_result.StopTransaction(
-            id_tag_info=self._host.authorize(self.charger.charge_point_id, id_tag)
-        )
 
     @on(Action.data_transfer, skip_schema_validation=True)
     def on_data_transfer(self, **payload: Any) -> call_result.DataTransfer:
@@ -425,12 +450,12 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
         return call_result.FirmwareStatusNotification()
 
     @on("SecurityEventNotification", skip_schema_validation=True)
-    def on_security_event(self, **payload: Any) -> dict[str, Any]:
+    def on_security_event(self, **payload: Any) -> call_result.SecurityEventNotification:
         # EVerest-based chargers send this Security Whitepaper message to plain 1.6
         # central systems, even before boot (QUIRKS T11): acknowledge it.
         event = lenient.opt_str(payload.get("type"), "type", self._dev)
         _LOGGER.debug("%s: security event %s", self.charger.charge_point_id, event)
-        return {}
+        return call_result.SecurityEventNotification()
 
     # ------------------------------------------------------ after connect
 
