@@ -82,6 +82,31 @@ def prepare_config(config: Path) -> None:
     yaml = config / "configuration.yaml"
     if not yaml.exists():
         yaml.write_text(CONFIGURATION)
+    _skip_onboarding_extras(config / ".storage" / "onboarding")
+
+
+def _skip_onboarding_extras(path: Path) -> None:
+    """Mark onboarding's optional steps done, so only the user is created.
+
+    The core_config and integration steps would set up weather, radio and assist
+    integrations that need the internet and native build tools a newcomer may lack.
+    """
+    if path.exists():
+        return
+    from homeassistant.components import onboarding  # noqa: PLC0415 - the venv's HA
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"done": ["core_config", "analytics", "integration"]}
+    path.write_text(
+        json.dumps(
+            {
+                "version": onboarding.STORAGE_VERSION,
+                "minor_version": 1,
+                "key": onboarding.STORAGE_KEY,
+                "data": data,
+            }
+        )
+    )
 
 
 def wait_for_http(process: subprocess.Popen[bytes], timeout: float = 300) -> None:
@@ -127,15 +152,7 @@ def login() -> str:
                 "language": "en",
             },
         )
-        token = exchange(created["auth_code"])
-        for step, body in (
-            ("core_config", {}),
-            ("analytics", {}),
-            ("integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID}),
-        ):
-            if not steps.get(step):
-                request("POST", f"/api/onboarding/{step}", body, token)
-        return token
+        return exchange(created["auth_code"])
     flow = request(
         "POST",
         "/auth/login_flow",
@@ -186,6 +203,7 @@ def ensure_charger(token: str, entry_id: str) -> None:
             "name": "Simulated charger",
             "password": CHARGER_PASSWORD,
             "max_power_kw": 22,
+            "price_per_kwh": 0.25,
         },
         token,
     )

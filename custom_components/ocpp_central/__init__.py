@@ -9,7 +9,6 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
@@ -29,7 +28,7 @@ from .const import (
 from .csms.central import CentralSettings, CentralSystem
 from .csms.security import CertificateProblem
 from .csms.server import ListenSettings
-from .entity import central_device_info
+from .devices import async_central_device
 from .http import CaCertificateView
 from .runtime import (
     Bridge,
@@ -129,9 +128,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
         known_subentries=set(charger_subentries(entry)),
     )
     _update_insecure_issue(hass, entry)
-    dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **central_device_info(entry.entry_id, entry.title)
-    )
+    async_central_device(hass, entry)
 
     async def _stop(_event: Event) -> None:
         await central.stop()

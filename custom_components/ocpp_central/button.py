@@ -14,7 +14,8 @@ from ocpp.v16 import call
 from .const import DOMAIN, PAIRING_MINUTES
 from .csms.model import ChargerState
 from .csms.session import CallFailed, NotConnected
-from .entity import OcppEntity, central_device_info, setup_entities
+from .devices import device_ref
+from .entity import OcppEntity, setup_entities
 from .runtime import OcppCentralConfigEntry, OcppCentralData
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,5 +85,5 @@ async def async_setup_entry(
 ) -> None:
     """Set up the pairing button and the chargers' refresh buttons."""
     data = entry.runtime_data
-    async_add_entities([OpenPairingButton(data, central_device_info(entry.entry_id, entry.title))])
+    async_add_entities([OpenPairingButton(data, device_ref(entry.entry_id))])
     setup_entities(data, async_add_entities, lambda c, k, d: _build(data, c, k, d))

@@ -4,47 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
-from .const import DOMAIN
 from .csms.model import ChargerState, ConnectorState
+from .devices import async_charger_device, async_connector_device, device_ref
 from .runtime import OcppCentralData, charger_subentries
-
-
-def central_device_info(entry_id: str, title: str) -> DeviceInfo:
-    """The central system's own device (pairing button and window live there)."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, entry_id)},
-        name=title,
-        manufacturer="OCPP Central",
-        model="OCPP 1.6J central system",
-    )
-
-
-def charger_device_info(entry_id: str, charger: ChargerState, name: str) -> DeviceInfo:
-    """A charger's device, with what BootNotification said about it."""
-    identity = charger.identity
-    info = DeviceInfo(
-        identifiers={(DOMAIN, charger.charge_point_id)},
-        name=name,
-        via_device=(DOMAIN, entry_id),
-    )
-    if identity is not None:
-        info["manufacturer"] = identity.vendor or None
-        info["model"] = identity.model or None
-        info["serial_number"] = identity.serial
-        info["sw_version"] = identity.firmware
-    return info
-
-
-def connector_device_info(charger: ChargerState, connector_id: int, name: str) -> DeviceInfo:
-    """A connector of a multi-connector charger gets a device of its own."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, f"{charger.charge_point_id}-{connector_id}")},
-        name=f"{name} connector {connector_id}",
-        via_device=(DOMAIN, charger.charge_point_id),
-    )
 
 
 class OcppEntity(Entity):
@@ -136,7 +102,7 @@ class EntityBuilder:
         )
         new: list[OcppEntity] = []
         for conn in connectors:
-            device = self._device(charger, conn, subentry.title)
+            device = self._device(charger, conn, subentry)
             for entity in self._build(charger, conn, device):
                 if entity.unique_id not in self._created:
                     self._created.add(entity.unique_id)
@@ -144,12 +110,16 @@ class EntityBuilder:
         if new:
             self._add(new, config_subentry_id=subentry.subentry_id)
 
-    def _device(self, charger: ChargerState, connector_id: int | None, name: str) -> DeviceInfo:
-        entry_id = self._data.entry.entry_id
+    def _device(
+        self, charger: ChargerState, connector_id: int | None, subentry: ConfigSubentry
+    ) -> DeviceInfo:
+        hass, entry = self._data.bridge.hass, self._data.entry
         count = charger.capabilities.number_of_connectors or 1
         if connector_id is None or (connector_id == 1 and count <= 1):
-            return charger_device_info(entry_id, charger, name)
-        return connector_device_info(charger, connector_id, name)
+            async_charger_device(hass, entry, subentry, charger)
+            return device_ref(charger.charge_point_id)
+        async_connector_device(hass, entry, subentry, charger, connector_id)
+        return device_ref(f"{charger.charge_point_id}-{connector_id}")
 
 
 def setup_entities(data: OcppCentralData, add: Any, build: Any) -> EntityBuilder:

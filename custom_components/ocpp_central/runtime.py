@@ -18,7 +18,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 
@@ -35,6 +34,7 @@ from .const import (
 )
 from .csms.central import CentralSystem, ChargerConfig
 from .csms.model import Identity
+from .devices import async_update_charger_identity
 from .store import CentralStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class Bridge:
     """The core's listener inside Home Assistant."""
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        self._hass = hass
+        self.hass = hass
         self._entry = entry
         self._wake: dict[tuple[str, int | None], list[Wake]] = defaultdict(list)
         self._factories: list[EntityFactory] = []
@@ -140,30 +140,12 @@ class Bridge:
             self.create_entities(charge_point_id, connector_id)
 
     def _sync_device(self, charge_point_id: str) -> None:
-        """BootNotification's vendor, model, serial and firmware go to the device registry."""
+        """A new BootNotification identity goes to the device registry."""
         charger = self.central.chargers.get(charge_point_id) if self.central else None
         if charger is None or charger.identity == self._identities.get(charge_point_id):
             return
         self._identities[charge_point_id] = charger.identity
-        registry = dr.async_get(self._hass)
-        device = next(
-            (
-                d
-                for d in dr.async_entries_for_config_entry(registry, self._entry.entry_id)
-                if (DOMAIN, charge_point_id) in d.identifiers
-            ),
-            None,
-        )
-        if device is None or charger.identity is None:
-            return
-        identity = charger.identity
-        registry.async_update_device(
-            device.id,
-            manufacturer=identity.vendor or None,
-            model=identity.model or None,
-            serial_number=identity.serial,
-            sw_version=identity.firmware,
-        )
+        async_update_charger_identity(self.hass, self._entry, charger)
 
     # ------------------------------------------------------- pairing
 
@@ -182,7 +164,7 @@ class Bridge:
         self._notify_pairing()
         self._cancel_pairing_timer()
         self._pairing_timer = async_call_later(
-            self._hass, minutes * 60 + 1, lambda _now: self._notify_pairing()
+            self.hass, minutes * 60 + 1, lambda _now: self._notify_pairing()
         )
 
     def _notify_pairing(self) -> None:
@@ -217,7 +199,7 @@ class Bridge:
         if subentry is None:
             return None
         if entity_id := subentry.data.get(CONF_PRICE_ENTITY):
-            state = self._hass.states.get(entity_id)
+            state = self.hass.states.get(entity_id)
             if state is not None and state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
                 try:
                     return float(state.state)
@@ -231,7 +213,7 @@ class Bridge:
     def unknown_charger(self, charge_point_id: str, remote: str) -> None:
         """A repair issue per unknown id, whose fix flow adds it (SPEC §2.5)."""
         ir.async_create_issue(
-            self._hass,
+            self.hass,
             DOMAIN,
             unknown_charger_issue_id(self._entry.entry_id, charge_point_id),
             is_fixable=True,
@@ -247,7 +229,7 @@ class Bridge:
         """Trust on first use: the admitted charger becomes a subentry."""
         if charge_point_id in charger_subentries(self._entry):
             return
-        self._hass.config_entries.async_add_subentry(
+        self.hass.config_entries.async_add_subentry(
             self._entry,
             ConfigSubentry(
                 data=MappingProxyType(
@@ -263,7 +245,7 @@ class Bridge:
             ),
         )
         ir.async_delete_issue(
-            self._hass, DOMAIN, unknown_charger_issue_id(self._entry.entry_id, charge_point_id)
+            self.hass, DOMAIN, unknown_charger_issue_id(self._entry.entry_id, charge_point_id)
         )
 
 

@@ -36,7 +36,8 @@ from .csms.metering import (
     MEASURAND_VOLTAGE,
 )
 from .csms.model import ChargerState, ConnectorState
-from .entity import OcppEntity, central_device_info, setup_entities
+from .devices import device_ref
+from .entity import OcppEntity, setup_entities
 from .runtime import OcppCentralConfigEntry, OcppCentralData
 
 PARALLEL_UPDATES = 0
@@ -171,7 +172,7 @@ CONNECTOR_SENSORS: tuple[OcppSensorDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        value_fn=_session(lambda s, _n: round(s.cost, 4)),
+        value_fn=_session(lambda s, _n: None if s.cost is None else round(s.cost, 4)),
     ),
     OcppSensorDescription(
         key="current_import",
@@ -340,7 +341,5 @@ async def async_setup_entry(
 ) -> None:
     """Set up sensors for the central system and its chargers."""
     data = entry.runtime_data
-    async_add_entities(
-        [PairingWindowSensor(data, central_device_info(entry.entry_id, entry.title))]
-    )
+    async_add_entities([PairingWindowSensor(data, device_ref(entry.entry_id))])
     setup_entities(data, async_add_entities, lambda c, k, d: _build(data, c, k, d))

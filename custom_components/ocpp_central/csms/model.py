@@ -82,7 +82,7 @@ class Session:
     meter_start_wh: float
     id_tag: str | None = None
     energy_wh: float = 0.0
-    cost: float = 0.0
+    cost: float | None = None  # None until an increment had a price
     stopped_at: datetime | None = None
     meter_stop_wh: float | None = None
     stop_reason: str | None = None
@@ -123,7 +123,7 @@ class Session:
             meter_start_wh=float(data.get("meter_start_wh") or 0.0),
             id_tag=data.get("id_tag"),
             energy_wh=float(data.get("energy_wh") or 0.0),
-            cost=float(data.get("cost") or 0.0),
+            cost=float(data["cost"]) if isinstance(data.get("cost"), (int, float)) else None,
             stopped_at=_parse_dt(data.get("stopped_at")),
             meter_stop_wh=data.get("meter_stop_wh"),
             stop_reason=data.get("stop_reason"),

@@ -8,6 +8,7 @@ checked strictly first (framing.py) and payloads are read leniently, field by fi
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 import uuid
@@ -15,7 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import (
     FormationViolationError,
     OccurenceConstraintViolationError,
@@ -23,7 +29,6 @@ from ocpp.exceptions import (
     PropertyConstraintViolationError,
     TypeConstraintViolationError,
 )
-from ocpp.messages import Call
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, RegistrationStatus
@@ -82,21 +87,30 @@ class SessionHost(Protocol):
         """Post-boot provisioning (SPEC §3.1)."""
 
 
-class _LibraryLogger(logging.LoggerAdapter[logging.Logger]):
-    """The ocpp library logs every frame and every handler error with a traceback.
+_SNAKE_KEYS: dict[str, str] = {}
+_SNAKE_KEYS_MAX: Final = 4096
 
-    Our handlers log each condition once, clearly, themselves; the library's own lines
-    go to debug so a misbehaving charger cannot fill the log (SPEC §6.3).
+
+def _snake_key(key: str) -> str:
+    cached = _SNAKE_KEYS.get(key)
+    if cached is None:
+        cached = next(iter(camel_to_snake_case({key: None})))
+        if len(_SNAKE_KEYS) < _SNAKE_KEYS_MAX:  # keys come from chargers: stay bounded
+            _SNAKE_KEYS[key] = cached
+    return cached
+
+
+def snake_case(data: Any) -> Any:
+    """The ``ocpp`` library's camelCase → snake_case, with the key conversions cached.
+
+    Profiling the MeterValues hot path showed the library's regex conversion of every key
+    of every message as its largest cost; the keys repeat, so they are converted once.
     """
-
-    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self.debug(msg, *args)
-
-    def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self.debug(msg, *args)
-
-    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
-        self.debug(msg, *args)
+    if isinstance(data, dict):
+        return {_snake_key(k) if isinstance(k, str) else k: snake_case(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [snake_case(v) for v in data]
+    return data
 
 
 @dataclass(slots=True)
@@ -124,7 +138,7 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
             charger.charge_point_id,
             connection,
             response_timeout=response_timeout,
-            logger=_LibraryLogger(_LOGGER, {}),
+            logger=_LOGGER,
         )
         self.charger = charger
         self.connection = connection
@@ -217,7 +231,7 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
             )
             return
         try:
-            await self._handle_call(Call(frame.unique_id, frame.action, frame.payload))
+            await self._invoke(handlers["_on_action"], frame)
         except ConnectionClosed:
             raise
         except Exception as err:
@@ -232,6 +246,22 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
             return
         if frame.action == Action.boot_notification:
             self.boot_answered.set()
+
+    async def _invoke(self, handler: Any, frame: framing.Frame) -> None:
+        """Call an ``@on`` handler with the snake_case payload and send its answer.
+
+        The routing table is the library's (``route_map``); only the invocation is ours,
+        for the cached key conversion and 1.6 CALLERROR codes.
+        """
+        try:
+            response = handler(**snake_case(frame.payload))
+            if inspect.isawaitable(response):
+                response = await response
+        except OCPPError as err:
+            await self._send(framing.call_error(frame.unique_id, err.code, err.description))
+            return
+        body = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
+        await self._send(framing.call_result(frame.unique_id, body))
 
     async def request(self, payload: Any, *, timeout: float | None = None) -> dict[str, Any]:
         """Send a typed CALL (an ``ocpp.v16.call`` dataclass) and return the raw answer."""

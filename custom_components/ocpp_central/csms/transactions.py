@@ -89,7 +89,7 @@ def credit_register(
     elif update.delta_wh and session is not None:
         session.energy_wh += update.delta_wh
         if ctx.price_per_kwh is not None:
-            session.cost += update.delta_wh / 1000.0 * ctx.price_per_kwh
+            session.cost = (session.cost or 0.0) + update.delta_wh / 1000.0 * ctx.price_per_kwh
     return update
 
 
