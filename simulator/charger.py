@@ -354,6 +354,8 @@ class SimulatedCharger(CentralSystemCallHandlers, ChargePoint):  # type: ignore[
     async def _exchange(self, message: Call) -> list[Any]:
         async with self._call_lock:  # OCPP-J: one CALL in flight at a time
             waiter: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+            # A caller cancelled while the connection closes never reads the error.
+            waiter.add_done_callback(lambda f: f.cancelled() or f.exception())
             self._pending[message.unique_id] = waiter
             try:
                 await self._send(message.to_json())

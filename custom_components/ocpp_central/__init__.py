@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
@@ -10,9 +11,10 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
-from .certificates import async_tls_setup
+from .certificates import TlsSetup, async_renew, async_tls_setup
 from .const import (
     CONF_ALLOW_INSECURE,
     CONF_HEARTBEAT_INTERVAL,
@@ -28,7 +30,7 @@ from .const import (
 from .csms.central import CentralSettings, CentralSystem
 from .csms.security import CertificateProblem
 from .csms.server import ListenSettings
-from .devices import async_central_device
+from .devices import async_central_device, async_rename_charger
 from .http import CaCertificateView
 from .runtime import (
     Bridge,
@@ -62,7 +64,7 @@ def _settings(data: dict[str, Any]) -> CentralSettings:
 
 async def _listen_settings(
     hass: HomeAssistant, entry: OcppCentralConfigEntry
-) -> tuple[ListenSettings, Any]:
+) -> tuple[ListenSettings, TlsSetup]:
     try:
         tls = await async_tls_setup(hass, entry)
     except CertificateProblem as err:
@@ -76,7 +78,7 @@ async def _listen_settings(
         port=int(entry.data.get(CONF_PORT, DEFAULT_PORT)),
         ssl_context=tls.context,
     )
-    return listen, tls.ca_file
+    return listen, tls
 
 
 def _update_insecure_issue(hass: HomeAssistant, entry: OcppCentralConfigEntry) -> None:
@@ -109,7 +111,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
     store.snapshot = central.snapshot
     bridge.central = central
     bridge.store = store
-    listen, ca_file = await _listen_settings(hass, entry)
+    listen, tls = await _listen_settings(hass, entry)
     try:
         await central.start(listen)
     except OSError as err:
@@ -123,7 +125,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
         central=central,
         bridge=bridge,
         store=store,
-        ca_file=ca_file,
+        tls=tls,
         data=dict(entry.data),
         known_subentries=set(charger_subentries(entry)),
     )
@@ -136,6 +138,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
     entry.async_on_unload(bridge.shutdown)
+
+    async def _renew(_now: Any) -> None:
+        entry.runtime_data.tls = await async_renew(hass, entry, entry.runtime_data.tls)
+
+    entry.async_on_unload(async_track_time_interval(hass, _renew, timedelta(days=1)))
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -147,7 +154,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: OcppCentralConfigEn
     data = entry.runtime_data
     central = data.central
     if dict(entry.data) != data.data:
-        listen, data.ca_file = await _listen_settings(hass, entry)
+        listen, data.tls = await _listen_settings(hass, entry)
         central.settings = _settings(dict(entry.data))
         await central.restart(listen)
         data.data = dict(entry.data)
@@ -156,6 +163,8 @@ async def _async_update_listener(hass: HomeAssistant, entry: OcppCentralConfigEn
     central.set_chargers(charger_config(s) for s in chargers.values())
     for cp_id in set(chargers) - data.known_subentries:
         data.bridge.create_entities(cp_id, None)
+    for cp_id, subentry in chargers.items():
+        async_rename_charger(hass, entry, cp_id, subentry.title)
     data.known_subentries = set(chargers)
     data.store.schedule(urgent=True)
 

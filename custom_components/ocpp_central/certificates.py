@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_ALLOW_INSECURE, CONF_CERTIFICATE_NAMES, CONF_SSL_CERTIFICATE, CONF_SSL_KEY
-from .csms.security import LocalCertificateAuthority, build_server_ssl_context, default_names
+from .csms.security import (
+    LocalCertificateAuthority,
+    ServerCertificate,
+    build_server_ssl_context,
+    default_names,
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -19,6 +25,7 @@ class TlsSetup:
 
     context: ssl.SSLContext | None
     ca_file: Path | None
+    not_after: datetime | None = None  # of the generated server certificate
 
 
 def ca_directory(hass: HomeAssistant) -> Path:
@@ -38,9 +45,36 @@ def _build(directory: Path, data: dict[str, object]) -> TlsSetup:
     key = str(data.get(CONF_SSL_KEY) or "").strip()
     if cert and key:
         return TlsSetup(build_server_ssl_context(Path(cert), Path(key)), None)
+    issued = _issue(directory, data)
+    return TlsSetup(
+        build_server_ssl_context(issued.cert_file, issued.key_file),
+        issued.ca_file,
+        issued.not_after,
+    )
+
+
+def _issue(directory: Path, data: dict[str, object]) -> ServerCertificate:
     names = default_names() + extra_names(str(data.get(CONF_CERTIFICATE_NAMES) or ""))
-    issued = LocalCertificateAuthority(directory).ensure(names)
-    return TlsSetup(build_server_ssl_context(issued.cert_file, issued.key_file), issued.ca_file)
+    return LocalCertificateAuthority(directory).ensure(names)
+
+
+def _renew(directory: Path, data: dict[str, object], tls: TlsSetup) -> TlsSetup:
+    """Re-issue the generated certificate when due and load it into the running context.
+
+    New handshakes use the new certificate at once; connected chargers are not dropped.
+    """
+    issued = _issue(directory, data)
+    if tls.context is None or issued.not_after == tls.not_after:
+        return tls
+    tls.context.load_cert_chain(issued.cert_file, issued.key_file)
+    return TlsSetup(tls.context, issued.ca_file, issued.not_after)
+
+
+async def async_renew(hass: HomeAssistant, entry: ConfigEntry, tls: TlsSetup) -> TlsSetup:
+    """Daily: keep the generated server certificate well before its expiry (SPEC §2.2)."""
+    if tls.ca_file is None:
+        return tls
+    return await hass.async_add_executor_job(_renew, ca_directory(hass), dict(entry.data), tls)
 
 
 async def async_tls_setup(hass: HomeAssistant, entry: ConfigEntry) -> TlsSetup:

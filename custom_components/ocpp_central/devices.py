@@ -103,3 +103,13 @@ def async_update_charger_identity(
                 serial_number=identity.serial,
                 sw_version=identity.firmware,
             )
+
+
+def async_rename_charger(
+    hass: HomeAssistant, entry: ConfigEntry, charge_point_id: str, name: str
+) -> None:
+    """A renamed charger subentry renames its device (unless the user named it)."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if (DOMAIN, charge_point_id) in device.identifiers and device.name != name:
+            registry.async_update_device(device.id, name=name)

@@ -97,7 +97,7 @@ async def async_get_config_entry_diagnostics(
         "settings": async_redact_data(dict(entry.data), TO_REDACT),
         "port": central.port,
         "ca_certificate_url": CA_DOWNLOAD_URL.format(entry_id=entry.entry_id)
-        if data.ca_file
+        if data.tls.ca_file
         else None,
         "pairing_until": central.pairing_until if central.pairing_open() else None,
         "chargers": {

@@ -28,7 +28,7 @@ class CaCertificateView(HomeAssistantView):
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN or not hasattr(entry, "runtime_data"):
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        ca_file = entry.runtime_data.ca_file
+        ca_file = entry.runtime_data.tls.ca_file
         if ca_file is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
         body = await hass.async_add_executor_job(ca_file.read_bytes)

@@ -11,7 +11,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -21,6 +20,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 
+from .certificates import TlsSetup
 from .const import (
     CONF_CHARGE_POINT_ID,
     CONF_MAX_POWER_KW,
@@ -257,6 +257,6 @@ class OcppCentralData:
     central: CentralSystem
     bridge: Bridge
     store: CentralStore
-    ca_file: Path | None
+    tls: TlsSetup
     data: dict[str, Any] = field(default_factory=dict)  # entry.data the server runs with
     known_subentries: set[str] = field(default_factory=set)
