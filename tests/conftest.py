@@ -51,6 +51,19 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generat
     yield
 
 
+@pytest.fixture(autouse=True)
+def local_ca_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The generated CA goes to a fresh folder per test, not the shared test config."""
+    monkeypatch.setattr(
+        "custom_components.ocpp_central.certificates.ca_directory",
+        lambda _hass: tmp_path / "tls",
+    )
+    # No probing of this machine's addresses (tests may only touch 127.0.0.1).
+    monkeypatch.setattr(
+        "custom_components.ocpp_central.certificates.default_names", lambda: ["ocpp.test"]
+    )
+
+
 @pytest.fixture(scope="session")
 def tls_ca() -> trustme.CA:
     """A throwaway CA that the simulated chargers trust."""

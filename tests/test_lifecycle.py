@@ -98,7 +98,7 @@ async def test_generated_certificate_renews_without_restart(
         monkeypatch.setattr(certificates, "default_names", lambda: ["renewed.example", "192.0.2.7"])
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=1, minutes=1))
         await hass.async_block_till_done(wait_background_tasks=True)
-        assert config_entry.runtime_data.tls.not_after != tls.not_after
+        assert config_entry.runtime_data.tls.fingerprint != tls.fingerprint
         assert config_entry.runtime_data.central.port == port
         async with connect_charger(url(config_entry), "CP1", password=PASSWORD, ssl=context) as cp:
             names = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from homeassistant.config_entries import ConfigEntry
@@ -25,7 +25,7 @@ class TlsSetup:
 
     context: ssl.SSLContext | None
     ca_file: Path | None
-    not_after: datetime | None = None  # of the generated server certificate
+    fingerprint: str | None = None  # of the generated server certificate file
 
 
 def ca_directory(hass: HomeAssistant) -> Path:
@@ -49,8 +49,12 @@ def _build(directory: Path, data: dict[str, object]) -> TlsSetup:
     return TlsSetup(
         build_server_ssl_context(issued.cert_file, issued.key_file),
         issued.ca_file,
-        issued.not_after,
+        _fingerprint(issued.cert_file),
     )
+
+
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _issue(directory: Path, data: dict[str, object]) -> ServerCertificate:
@@ -64,10 +68,11 @@ def _renew(directory: Path, data: dict[str, object], tls: TlsSetup) -> TlsSetup:
     New handshakes use the new certificate at once; connected chargers are not dropped.
     """
     issued = _issue(directory, data)
-    if tls.context is None or issued.not_after == tls.not_after:
+    fingerprint = _fingerprint(issued.cert_file)
+    if tls.context is None or fingerprint == tls.fingerprint:
         return tls
     tls.context.load_cert_chain(issued.cert_file, issued.key_file)
-    return TlsSetup(tls.context, issued.ca_file, issued.not_after)
+    return TlsSetup(tls.context, issued.ca_file, fingerprint)
 
 
 async def async_renew(hass: HomeAssistant, entry: ConfigEntry, tls: TlsSetup) -> TlsSetup:
