@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 import trustme
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -119,6 +119,10 @@ def entry_data(tls_files: tuple[Path, Path]) -> dict[str, Any]:
     }
 
 
+LOCAL_CA = {"host": "127.0.0.1", "port": 0, CONF_SSL_CERTIFICATE: "", CONF_SSL_KEY: ""}
+"""Entry data for a central system that generates its own CA (parametrize ``entry_data``)."""
+
+
 @pytest.fixture
 def subentries() -> list[ConfigSubentryData]:
     """The chargers the central system knows (override in a test module)."""
@@ -144,7 +148,7 @@ async def entry(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     yield config_entry
-    if config_entry.state.recoverable:
+    if config_entry.state is ConfigEntryState.LOADED:
         await hass.config_entries.async_unload(config_entry.entry_id)
         await hass.async_block_till_done()
 

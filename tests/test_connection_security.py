@@ -17,15 +17,13 @@ from websockets.exceptions import InvalidStatus
 
 from custom_components.ocpp_central.const import (
     CONF_ALLOW_INSECURE,
-    CONF_SSL_CERTIFICATE,
-    CONF_SSL_KEY,
     DOMAIN,
 )
 from custom_components.ocpp_central.csms.security import verify_password
 from custom_components.ocpp_central.runtime import charger_subentries
 from simulator import connect_charger
 
-from .conftest import PASSWORD, charger_subentry, entity_id, state, url
+from .conftest import LOCAL_CA, PASSWORD, charger_subentry, entity_id, state, url
 
 
 async def _status_of_refusal(connect, *args: Any, **kwargs: Any) -> int:
@@ -108,34 +106,23 @@ async def test_plain_ws_is_refused(hass: HomeAssistant, entry: MockConfigEntry) 
             pass
 
 
+@pytest.mark.parametrize(
+    "entry_data", [{"host": "127.0.0.1", "port": 0, CONF_ALLOW_INSECURE: True}]
+)
 async def test_insecure_option_allows_plain_ws_and_raises_a_repair(
-    hass: HomeAssistant, socket_enabled: None
+    hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     """allow_insecure: Security Profile 1 over ws://, and a repair issue says so."""
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Insecure",
-        data={"host": "127.0.0.1", "port": 0, CONF_ALLOW_INSECURE: True},
-        subentries_data=[charger_subentry("CP1")],
-    )
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    issue_id = f"insecure_connections_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    async with connect_charger(url(entry, scheme="ws"), "CP1", password=PASSWORD) as cp:
+        assert (await cp.boot())["status"] == "Accepted"
+    with pytest.raises(InvalidStatus):
+        async with connect_charger(url(entry, scheme="ws"), "CP1", password="nope"):
+            pass
+    await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    try:
-        assert ir.async_get(hass).async_get_issue(
-            DOMAIN, f"insecure_connections_{config_entry.entry_id}"
-        )
-        async with connect_charger(url(config_entry, scheme="ws"), "CP1", password=PASSWORD) as cp:
-            assert (await cp.boot())["status"] == "Accepted"
-        with pytest.raises(InvalidStatus):
-            async with connect_charger(url(config_entry, scheme="ws"), "CP1", password="nope"):
-                pass
-    finally:
-        await hass.config_entries.async_unload(config_entry.entry_id)
-        await hass.async_block_till_done()
-    assert not ir.async_get(hass).async_get_issue(
-        DOMAIN, f"insecure_connections_{config_entry.entry_id}"
-    )
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
 
 
 async def test_tls_policy(hass: HomeAssistant, entry: MockConfigEntry, tls_ca) -> None:
@@ -173,30 +160,18 @@ async def test_charger_without_our_ca_is_refused_with_one_log_line(
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+@pytest.mark.parametrize("entry_data", [LOCAL_CA])
 async def test_generated_ca_is_downloadable_and_trusted(
-    hass: HomeAssistant, socket_enabled: None, hass_client_no_auth, tmp_path
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth
 ) -> None:
     """Without certificate files the integration makes its own CA; a charger that
     installs the downloaded CA certificate connects."""
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Local CA",
-        data={"host": "127.0.0.1", "port": 0, CONF_SSL_CERTIFICATE: "", CONF_SSL_KEY: ""},
-        subentries_data=[charger_subentry("CP1")],
-    )
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    try:
-        client = await hass_client_no_auth()
-        response = await client.get(f"/api/ocpp_central/{config_entry.entry_id}/ca.pem")
-        assert response.status == 200
-        pem = await response.text()
-        assert pem.startswith("-----BEGIN CERTIFICATE-----")
-        context = ssl.create_default_context(cadata=pem)
-        async with connect_charger(url(config_entry), "CP1", password=PASSWORD, ssl=context) as cp:
-            assert (await cp.boot())["status"] == "Accepted"
-        assert (await client.get("/api/ocpp_central/nope/ca.pem")).status == 404
-    finally:
-        await hass.config_entries.async_unload(config_entry.entry_id)
-        await hass.async_block_till_done()
+    client = await hass_client_no_auth()
+    response = await client.get(f"/api/ocpp_central/{entry.entry_id}/ca.pem")
+    assert response.status == 200
+    pem = await response.text()
+    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+    context = ssl.create_default_context(cadata=pem)
+    async with connect_charger(url(entry), "CP1", password=PASSWORD, ssl=context) as cp:
+        assert (await cp.boot())["status"] == "Accepted"
+    assert (await client.get("/api/ocpp_central/nope/ca.pem")).status == 404

@@ -15,11 +15,11 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ocpp_central import certificates
-from custom_components.ocpp_central.const import CONF_SSL_CERTIFICATE, CONF_SSL_KEY, DOMAIN
+from custom_components.ocpp_central.const import DOMAIN
 from custom_components.ocpp_central.runtime import charger_subentries
 from simulator import connect_charger
 
-from .conftest import PASSWORD, boot, charger_subentry, settle, state, url
+from .conftest import LOCAL_CA, PASSWORD, boot, charger_subentry, settle, state, url
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, identifier: str) -> dr.DeviceEntry | None:
@@ -77,34 +77,20 @@ async def test_reconfigure_restarts_only_the_listener(
     assert entry.state.recoverable
 
 
+@pytest.mark.parametrize("entry_data", [LOCAL_CA])
 async def test_generated_certificate_renews_without_restart(
-    hass: HomeAssistant, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The daily check re-issues the certificate (here: a new name) and new handshakes
     get it at once; the listener is not restarted."""
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Local CA",
-        data={"host": "127.0.0.1", "port": 0, CONF_SSL_CERTIFICATE: "", CONF_SSL_KEY: ""},
-        subentries_data=[charger_subentry("CP1")],
-    )
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    try:
-        tls = config_entry.runtime_data.tls
-        context = ssl.create_default_context(cafile=str(tls.ca_file))
-        port = config_entry.runtime_data.central.port
-        monkeypatch.setattr(certificates, "default_names", lambda: ["renewed.example", "192.0.2.7"])
-        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=1, minutes=1))
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert config_entry.runtime_data.tls.fingerprint != tls.fingerprint
-        assert config_entry.runtime_data.central.port == port
-        async with connect_charger(url(config_entry), "CP1", password=PASSWORD, ssl=context) as cp:
-            names = [
-                v for _, v in cp.connection.transport.get_extra_info("peercert")["subjectAltName"]
-            ]
-            assert "renewed.example" in names
-    finally:
-        await hass.config_entries.async_unload(config_entry.entry_id)
-        await hass.async_block_till_done()
+    tls = entry.runtime_data.tls
+    context = ssl.create_default_context(cafile=str(tls.ca_file))
+    port = entry.runtime_data.central.port
+    monkeypatch.setattr(certificates, "default_names", lambda: ["renewed.example", "192.0.2.7"])
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=1, minutes=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.runtime_data.tls.fingerprint != tls.fingerprint
+    assert entry.runtime_data.central.port == port
+    async with connect_charger(url(entry), "CP1", password=PASSWORD, ssl=context) as cp:
+        peer = cp.connection.transport.get_extra_info("peercert")
+        assert ("DNS", "renewed.example") in peer["subjectAltName"]

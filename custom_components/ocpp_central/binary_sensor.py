@@ -84,21 +84,19 @@ class OcppBinarySensor(OcppEntity, BinarySensorEntity):
     entity_description: OcppBinarySensorDescription
 
     def snapshot(self) -> Any:
-        conn = self.connector
-        value = self.entity_description.is_on_fn(self._charger, conn)
-        if conn is not None and value is not None:
-            return (value, conn.vendor_error) if self.entity_description.key == "problem" else value
-        return value
+        return self.entity_description.is_on_fn(self._charger, self.connector), self._attributes()
 
     @property
     def is_on(self) -> bool | None:
         """The decision made when the charger last reported."""
-        value = self.entity_description.is_on_fn(self._charger, self.connector)
-        return value
+        return self.shown[0]  # type: ignore[no-any-return]
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """The error code and the vendor's own code, for a problem."""
+        return self.shown[1]  # type: ignore[no-any-return]
+
+    def _attributes(self) -> dict[str, Any] | None:
         conn = self.connector
         if self.entity_description.key != "problem" or conn is None:
             return None

@@ -51,6 +51,11 @@ class OcppEntity(Entity):
         """What the entity would show now; compared to decide whether to write."""
         return None
 
+    @property
+    def shown(self) -> Any:
+        """The snapshot last written (what the user sees)."""
+        return self._written[1] if self._written is not None else self.snapshot()
+
     async def async_added_to_hass(self) -> None:
         """Follow the charger's changes."""
         self._written = (self.available, self.snapshot())

@@ -75,7 +75,8 @@ class Bridge:
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         self.hass = hass
         self._entry = entry
-        self._wake: dict[tuple[str, int | None], list[Wake]] = defaultdict(list)
+        # charge point id → connector id (None: charger entities) → entities to wake
+        self._wake: dict[str, dict[int | None, list[Wake]]] = defaultdict(lambda: defaultdict(list))
         self._factories: list[EntityFactory] = []
         self._measurand_counts: dict[tuple[str, int], int] = {}
         self._identities: dict[str, Identity | None] = {}
@@ -91,13 +92,9 @@ class Bridge:
         self, charge_point_id: str, connector_id: int | None, wake: Wake
     ) -> CALLBACK_TYPE:
         """Call ``wake`` when that charger (None) or connector changes."""
-        key = (charge_point_id, connector_id)
-        self._wake[key].append(wake)
-
-        def unsubscribe() -> None:
-            self._wake[key].remove(wake)
-
-        return unsubscribe
+        wakes = self._wake[charge_point_id][connector_id]
+        wakes.append(wake)
+        return lambda: wakes.remove(wake)
 
     @callback
     def add_factory(self, factory: EntityFactory) -> CALLBACK_TYPE:
@@ -116,16 +113,15 @@ class Bridge:
     @callback
     def charger_changed(self, charge_point_id: str, connector_id: int | None) -> None:
         """Wake the entities of the connector; a charger-level change wakes them all."""
+        by_connector = self._wake.get(charge_point_id, {})
         if connector_id is None:
             self._sync_device(charge_point_id)
-            for (cp_id, _), wakes in list(self._wake.items()):
-                if cp_id == charge_point_id:
-                    for wake in list(wakes):
-                        wake()
-            return
-        self._check_measurands(charge_point_id, connector_id)
-        for key in ((charge_point_id, connector_id), (charge_point_id, None)):
-            for wake in self._wake.get(key, ()):
+            groups = list(by_connector.values())
+        else:
+            self._check_measurands(charge_point_id, connector_id)
+            groups = [by_connector.get(connector_id, []), by_connector.get(None, [])]
+        for wakes in groups:
+            for wake in list(wakes):
                 wake()
 
     def _check_measurands(self, charge_point_id: str, connector_id: int) -> None:

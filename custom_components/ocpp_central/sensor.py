@@ -293,8 +293,7 @@ class OcppSensor(OcppEntity, SensorEntity):
     @property
     def native_value(self) -> Any:
         """The value computed when the charger last reported."""
-        written = self._written
-        return written[1] if written is not None else self.snapshot()
+        return self.shown
 
 
 class PairingWindowSensor(SensorEntity):
