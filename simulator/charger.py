@@ -192,6 +192,8 @@ class SimulatedCharger(CentralSystemCallHandlers, ChargePoint):  # type: ignore[
         self._pending: dict[str, asyncio.Future[list[Any]]] = {}
         self._raw_waiter: asyncio.Future[list[Any]] | None = None
         self._received_event = asyncio.Event()
+        self._answered: dict[str, int] = {}  # CALLs answered, per action
+        self._answered_event = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._receiver: asyncio.Task[None] | None = None
 
@@ -318,6 +320,8 @@ class SimulatedCharger(CentralSystemCallHandlers, ChargePoint):  # type: ignore[
             await self._send(call.create_call_result(reply).to_json())
 
     def _notify(self, action: str, payload: dict[str, Any], reply: dict[str, Any] | None) -> None:
+        self._answered[action] = self._answered.get(action, 0) + 1
+        self._answered_event.set()
         for listener in list(self.listeners):
             try:
                 listener(action, payload, reply)
@@ -536,6 +540,20 @@ class SimulatedCharger(CentralSystemCallHandlers, ChargePoint):  # type: ignore[
                 f"{self.id}: expected {count}x {action} within {timeout}s; received {seen}"
             ) from None
         return self.calls(action)[-1]
+
+    async def wait_for_answer(self, action: str, timeout: float = 5, *, count: int = 1) -> None:
+        """Wait until ``count`` CALLs of ``action`` were answered in total and what the
+        charger sends after its answers (triggered messages) is out."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._answered.get(action, 0) < count:
+                    self._answered_event.clear()
+                    await self._answered_event.wait()
+                await asyncio.gather(*list(self._tasks))
+        except TimeoutError:
+            raise TimeoutError(
+                f"{self.id}: expected {count}x {action} answered within {timeout}s"
+            ) from None
 
     # --- Smart charging --------------------------------------------------------------------
 

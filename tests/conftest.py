@@ -58,6 +58,10 @@ def local_ca_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "custom_components.ocpp_central.certificates.ca_directory",
         lambda _hass: tmp_path / "tls",
     )
+    monkeypatch.setattr(
+        "custom_components.ocpp_central.files.files_directory",
+        lambda _hass: tmp_path / "ocpp_central",
+    )
     # No probing of this machine's addresses (tests may only touch 127.0.0.1).
     monkeypatch.setattr(
         "custom_components.ocpp_central.certificates.default_names", lambda: ["ocpp.test"]
@@ -181,9 +185,10 @@ def connect(
 
 
 async def boot(cp: SimulatedCharger) -> None:
-    """Boot and wait until provisioning is done (it ends with a status trigger)."""
+    """Boot and wait until provisioning is done: it ends with a status trigger, whose
+    StatusNotifications are out when this returns (they cannot overtake a test's own)."""
     await cp.boot()
-    await cp.wait_for_call("TriggerMessage")
+    await cp.wait_for_answer("TriggerMessage")
 
 
 async def settle(hass: HomeAssistant) -> None:

@@ -26,16 +26,21 @@ from custom_components.ocpp_central.const import (
     CONF_CHARGE_POINT_ID,
     CONF_HEARTBEAT_INTERVAL,
     CONF_HOST,
+    CONF_MAX_CURRENT,
     CONF_MAX_POWER_KW,
     CONF_METER_SAMPLE_INTERVAL,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_PASSWORD_HASH,
+    CONF_PAUSE_METHOD,
+    CONF_PHASES,
     CONF_PORT,
     CONF_PRICE_ENTITY,
     CONF_PRICE_PER_KWH,
+    CONF_REMOTE_ID_TAG,
     CONF_SSL_CERTIFICATE,
     CONF_SSL_KEY,
+    CONF_UNKNOWN_ID_TAGS,
     DOMAIN,
     SUBENTRY_CHARGER,
 )
@@ -52,6 +57,7 @@ ENTRY_KEYS = {
     CONF_HEARTBEAT_INTERVAL,
     CONF_METER_SAMPLE_INTERVAL,
     CONF_CERTIFICATE_NAMES,
+    CONF_UNKNOWN_ID_TAGS,
 }
 
 
@@ -168,6 +174,7 @@ async def test_user_step_creates_a_flat_entry(hass: HomeAssistant) -> None:
         CONF_HEARTBEAT_INTERVAL: 300,
         CONF_METER_SAMPLE_INTERVAL: 60,
         CONF_CERTIFICATE_NAMES: "ha.local, 10.0.0.2",
+        CONF_UNKNOWN_ID_TAGS: "accept",
     }
 
 
@@ -448,6 +455,9 @@ async def test_add_charger_shows_credentials_once_and_stores_only_a_hash(
         CONF_NAME: "GaroCS-49152E2A66280",
         CONF_PRICE_PER_KWH: 0.3,
         CONF_MAX_POWER_KW: 11.0,
+        CONF_MAX_CURRENT: 32,
+        CONF_PHASES: 3,
+        CONF_PAUSE_METHOD: "profile",
     }
     assert PASSWORD not in json.dumps(entry.as_dict(), default=str)
 
@@ -515,6 +525,14 @@ async def test_url_from_home_assistants_address(hass: HomeAssistant) -> None:
         (charger_input("CP\x002"), {CONF_CHARGE_POINT_ID: "invalid_charge_point_id"}),
         (charger_input("C" * 256), {CONF_CHARGE_POINT_ID: "invalid_charge_point_id"}),
         (charger_input("CP2", **{CONF_PASSWORD: "x" * 15}), {CONF_PASSWORD: "password_too_short"}),
+        (
+            charger_input("CP2", **{CONF_REMOTE_ID_TAG: "T" * 17}),
+            {CONF_REMOTE_ID_TAG: "invalid_remote_id_tag"},
+        ),
+        (
+            charger_input("CP2", **{CONF_REMOTE_ID_TAG: "KARTE-GRÜN"}),
+            {CONF_REMOTE_ID_TAG: "invalid_remote_id_tag"},
+        ),
     ],
 )
 async def test_add_charger_errors(
@@ -586,10 +604,26 @@ async def test_reconfigure_charger(hass: HomeAssistant, mock_setup_entry: AsyncM
         CONF_PRICE_PER_KWH,
         CONF_PRICE_ENTITY,
         CONF_MAX_POWER_KW,
+        CONF_MAX_CURRENT,
+        CONF_PHASES,
+        CONF_PAUSE_METHOD,
+        CONF_REMOTE_ID_TAG,
+    }
+    settings = {
+        CONF_NAME: "Garage",
+        CONF_PRICE_ENTITY: "sensor.price",
+        CONF_MAX_POWER_KW: 7.4,
+        CONF_MAX_CURRENT: 16,
+        CONF_PHASES: "1",
+        CONF_PAUSE_METHOD: "stop",
     }
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {CONF_NAME: "Garage", CONF_PRICE_ENTITY: "sensor.price", CONF_MAX_POWER_KW: 7.4},
+        result["flow_id"], settings | {CONF_REMOTE_ID_TAG: "X" * 17}
+    )
+    assert result["type"] is FlowResultType.FORM  # too long for some chargers: said, not cut
+    assert result["errors"] == {CONF_REMOTE_ID_TAG: "invalid_remote_id_tag"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], settings | {CONF_REMOTE_ID_TAG: " GARAGE-1 "}
     )
     await hass.async_block_till_done()
 
@@ -603,6 +637,10 @@ async def test_reconfigure_charger(hass: HomeAssistant, mock_setup_entry: AsyncM
         CONF_PASSWORD_HASH: password_hash,
         CONF_PRICE_ENTITY: "sensor.price",
         CONF_MAX_POWER_KW: 7.4,
+        CONF_MAX_CURRENT: 16,
+        CONF_PHASES: 1,
+        CONF_PAUSE_METHOD: "stop",
+        CONF_REMOTE_ID_TAG: "GARAGE-1",
     }
     assert mock_setup_entry.call_count == 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -15,9 +16,10 @@ from custom_components.ocpp_central.diagnostics import (
     redact_frame,
 )
 
-from .conftest import PASSWORD, boot, password_hash, settle
+from .conftest import PASSWORD, boot, charger_subentry, password_hash, settle
 
 
+@pytest.mark.parametrize("subentries", [[charger_subentry("CP1", remote_id_tag="REMOTE-TAG-7")]])
 async def test_entry_and_device_diagnostics_redact_secrets(
     hass: HomeAssistant, connect, entry: MockConfigEntry
 ) -> None:
@@ -35,7 +37,8 @@ async def test_entry_and_device_diagnostics_redact_secrets(
         )
         device_data = await async_get_device_diagnostics(hass, entry, device)
     text = json.dumps(data, default=str) + json.dumps(device_data, default=str)
-    for secret in ("SECRET-TAG-42", password_hash(), PASSWORD, "0123456789ABCDEF0123"):
+    secrets = ("SECRET-TAG-42", "REMOTE-TAG-7", password_hash(), PASSWORD, "0123456789ABCDEF0123")
+    for secret in secrets:
         assert secret not in text
     charger = data["chargers"]["CP1"]["state"]
     assert charger["identity"]["vendor"]
@@ -43,6 +46,7 @@ async def test_entry_and_device_diagnostics_redact_secrets(
     assert charger["connectors"]["1"]["session"]["id_tag"] == "**REDACTED**"
     assert any(f["direction"] == "received" for f in charger["frames"])
     assert device_data["capabilities"]["feature_profiles"]
+    assert charger["control"] == {"paused": {}, "cap": None, "cap_unit": "A", "phases": 3}
 
 
 def test_frame_redaction() -> None:

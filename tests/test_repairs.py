@@ -24,12 +24,18 @@ from custom_components.ocpp_central.const import (
     CONF_ALLOW_INSECURE,
     CONF_CHARGE_POINT_ID,
     CONF_HOST,
+    CONF_MAX_CURRENT,
     CONF_MAX_POWER_KW,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_PASSWORD_HASH,
+    CONF_PAUSE_METHOD,
+    CONF_PHASES,
     CONF_PORT,
+    DEFAULT_MAX_CURRENT,
     DEFAULT_MAX_POWER_KW,
+    DEFAULT_PAUSE_METHOD,
+    DEFAULT_PHASES,
     DOMAIN,
     SUBENTRY_CHARGER,
 )
@@ -130,6 +136,9 @@ async def test_fix_adds_the_charger_and_the_issue_is_gone(
         CONF_CHARGE_POINT_ID: CP_ID,
         CONF_NAME: "Driveway",
         CONF_MAX_POWER_KW: DEFAULT_MAX_POWER_KW,
+        CONF_MAX_CURRENT: DEFAULT_MAX_CURRENT,
+        CONF_PHASES: DEFAULT_PHASES,
+        CONF_PAUSE_METHOD: DEFAULT_PAUSE_METHOD,
     }
     assert mock_setup_entry.call_count == 1
 

@@ -31,7 +31,9 @@ from .csms.central import CentralSettings, CentralSystem
 from .csms.security import CertificateProblem
 from .csms.server import ListenSettings
 from .devices import async_central_device, async_rename_charger
-from .http import CaCertificateView
+from .files import FileExchange
+from .http import CaCertificateView, DiagnosticsUploadView, FirmwareView
+from .id_tag_flow import apply_id_tag_settings, without_id_tag_policy
 from .runtime import (
     Bridge,
     OcppCentralConfigEntry,
@@ -39,17 +41,27 @@ from .runtime import (
     charger_config,
     charger_subentries,
 )
+from .services import async_setup_services
 from .store import CentralStore
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the CA certificate download (once for all entries)."""
+    """Register the HTTP views (once for all entries)."""
     hass.http.register_view(CaCertificateView())
+    hass.http.register_view(FirmwareView())
+    hass.http.register_view(DiagnosticsUploadView())
+    async_setup_services(hass)
     return True
 
 
@@ -108,10 +120,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
         [charger_config(s) for s in charger_subentries(entry).values()],
         stored=await store.async_load(),
     )
+    apply_id_tag_settings(entry, central.authorizer)
     store.snapshot = central.snapshot
     bridge.central = central
     bridge.store = store
     listen, tls = await _listen_settings(hass, entry)
+    files = FileExchange(hass)
+    await files.async_prepare()
+    files.on_upload = lambda cp_id, path: _LOGGER.info("diagnostics of %s saved to %s", cp_id, path)
     try:
         await central.start(listen)
     except OSError as err:
@@ -126,6 +142,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
         bridge=bridge,
         store=store,
         tls=tls,
+        files=files,
         data=dict(entry.data),
         known_subentries=set(charger_subentries(entry)),
     )
@@ -153,7 +170,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: OcppCentralConfigEn
     server settings restart only the listener (sessions and state are kept)."""
     data = entry.runtime_data
     central = data.central
-    if dict(entry.data) != data.data:
+    if without_id_tag_policy(entry.data) != without_id_tag_policy(data.data):
         listen, data.tls = await _listen_settings(hass, entry)
         central.settings = _settings(dict(entry.data))
         await central.restart(listen)
@@ -161,10 +178,12 @@ async def _async_update_listener(hass: HomeAssistant, entry: OcppCentralConfigEn
         _update_insecure_issue(hass, entry)
     chargers = charger_subentries(entry)
     central.set_chargers(charger_config(s) for s in chargers.values())
+    apply_id_tag_settings(entry, central.authorizer)
     for cp_id in set(chargers) - data.known_subentries:
         data.bridge.create_entities(cp_id, None)
     for cp_id, subentry in chargers.items():
         async_rename_charger(hass, entry, cp_id, subentry.title)
+        data.bridge.charger_changed(cp_id, None)  # settings shown by entities (ranges)
     data.known_subentries = set(chargers)
     data.store.schedule(urgent=True)
 

@@ -33,6 +33,9 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -45,24 +48,37 @@ from .const import (
     CONF_CHARGE_POINT_ID,
     CONF_HEARTBEAT_INTERVAL,
     CONF_HOST,
+    CONF_MAX_CURRENT,
     CONF_MAX_POWER_KW,
     CONF_METER_SAMPLE_INTERVAL,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_PASSWORD_HASH,
+    CONF_PAUSE_METHOD,
+    CONF_PHASES,
     CONF_PORT,
     CONF_PRICE_ENTITY,
     CONF_PRICE_PER_KWH,
+    CONF_REMOTE_ID_TAG,
     CONF_SSL_CERTIFICATE,
     CONF_SSL_KEY,
+    CONF_UNKNOWN_ID_TAGS,
     DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_HOST,
+    DEFAULT_MAX_CURRENT,
     DEFAULT_MAX_POWER_KW,
     DEFAULT_METER_SAMPLE_INTERVAL,
+    DEFAULT_PAUSE_METHOD,
+    DEFAULT_PHASES,
     DEFAULT_PORT,
     DOMAIN,
+    MIN_CHARGING_CURRENT,
+    PAUSE_METHOD_PROFILE,
+    PAUSE_METHOD_STOP,
     SUBENTRY_CHARGER,
+    SUBENTRY_ID_TAG,
 )
+from .csms.control import REMOTE_TAG_LENGTH
 from .csms.security import (
     MIN_PASSWORD_LENGTH,
     CertificateProblem,
@@ -70,6 +86,7 @@ from .csms.security import (
     hash_password,
     validate_certificate_pair,
 )
+from .id_tag_flow import IdTagSubentryFlow, unknown_id_tag_policy, unknown_id_tags_field
 from .runtime import charger_subentries, unknown_charger_issue_id
 
 MAX_CHARGE_POINT_ID_LENGTH = 255
@@ -84,7 +101,17 @@ _CERTIFICATE_ERROR_FIELDS = {
     "key_invalid": CONF_SSL_KEY,
 }
 # The charger settings a user may change after adding it (not the id, not the password).
-_CHARGER_SETTINGS = (CONF_NAME, CONF_PRICE_PER_KWH, CONF_PRICE_ENTITY, CONF_MAX_POWER_KW)
+_CHARGER_SETTINGS = (
+    CONF_NAME,
+    CONF_PRICE_PER_KWH,
+    CONF_PRICE_ENTITY,
+    CONF_MAX_POWER_KW,
+    CONF_MAX_CURRENT,
+    CONF_PHASES,
+    CONF_PAUSE_METHOD,
+    CONF_REMOTE_ID_TAG,
+)
+MAX_CHARGER_CURRENT = 80  # A: the largest AC charger (IEC 62196-2 type 1 single phase)
 
 _TEXT = TextSelector()
 _INTEGER = vol.Coerce(int)
@@ -143,6 +170,7 @@ def _central_schema(values: Mapping[str, Any]) -> vol.Schema:
             vol.Optional(
                 CONF_CERTIFICATE_NAMES, description=_suggested(values.get(CONF_CERTIFICATE_NAMES))
             ): _TEXT,
+            **unknown_id_tags_field(values),
         }
     )
 
@@ -167,6 +195,7 @@ def central_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_HEARTBEAT_INTERVAL: int(user_input[CONF_HEARTBEAT_INTERVAL]),
         CONF_METER_SAMPLE_INTERVAL: int(user_input[CONF_METER_SAMPLE_INTERVAL]),
         CONF_CERTIFICATE_NAMES: _names(_text(user_input, CONF_CERTIFICATE_NAMES)),
+        CONF_UNKNOWN_ID_TAGS: unknown_id_tag_policy(user_input),
     }
 
 
@@ -257,8 +286,8 @@ class OcppCentralConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Chargers are subentries of their central system."""
-        return {SUBENTRY_CHARGER: ChargerSubentryFlow}
+        """Chargers and id tags are subentries of their central system."""
+        return {SUBENTRY_CHARGER: ChargerSubentryFlow, SUBENTRY_ID_TAG: IdTagSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Where to listen and with which certificate."""
@@ -324,16 +353,30 @@ def charge_point_id_error(charge_point_id: str) -> str | None:
     return None if valid else "invalid_charge_point_id"
 
 
+def remote_id_tag_error(tag: str) -> str | None:
+    """The error key for an unusable id tag for remote starts (already stripped)."""
+    valid = len(tag) <= REMOTE_TAG_LENGTH and tag.isascii() and tag.isprintable()
+    return None if valid else "invalid_remote_id_tag"
+
+
 def charger_settings(user_input: Mapping[str, Any], charge_point_id: str) -> dict[str, Any]:
-    """Name, price and power limit; empty optional values are left out."""
+    """Name, price, limits and control options; empty optional values are left out."""
+    pause_method = user_input.get(CONF_PAUSE_METHOD)
     settings: dict[str, Any] = {
         CONF_NAME: _text(user_input, CONF_NAME) or charge_point_id,
         CONF_MAX_POWER_KW: float(user_input.get(CONF_MAX_POWER_KW) or DEFAULT_MAX_POWER_KW),
+        CONF_MAX_CURRENT: int(user_input.get(CONF_MAX_CURRENT) or DEFAULT_MAX_CURRENT),
+        CONF_PHASES: int(user_input.get(CONF_PHASES) or DEFAULT_PHASES),
+        CONF_PAUSE_METHOD: pause_method
+        if pause_method in (PAUSE_METHOD_PROFILE, PAUSE_METHOD_STOP)
+        else DEFAULT_PAUSE_METHOD,
     }
     if user_input.get(CONF_PRICE_PER_KWH) is not None:
         settings[CONF_PRICE_PER_KWH] = float(user_input[CONF_PRICE_PER_KWH])
     if price_entity := user_input.get(CONF_PRICE_ENTITY):
         settings[CONF_PRICE_ENTITY] = str(price_entity)
+    if remote_id_tag := _text(user_input, CONF_REMOTE_ID_TAG):
+        settings[CONF_REMOTE_ID_TAG] = remote_id_tag
     return settings
 
 
@@ -352,7 +395,7 @@ def charger_known(entry: ConfigEntry, charge_point_id: str) -> bool:
     )
 
 
-def _price_and_power_fields() -> dict[vol.Marker, Any]:
+def _charger_setting_fields() -> dict[vol.Marker, Any]:
     return {
         vol.Optional(CONF_PRICE_PER_KWH): _box(0, step="any"),
         vol.Optional(CONF_PRICE_ENTITY): EntitySelector(
@@ -363,6 +406,22 @@ def _price_and_power_fields() -> dict[vol.Marker, Any]:
         vol.Required(CONF_MAX_POWER_KW, default=DEFAULT_MAX_POWER_KW): _box(
             1, 400, step=0.1, unit="kW"
         ),
+        vol.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): vol.All(
+            _box(MIN_CHARGING_CURRENT, MAX_CHARGER_CURRENT, unit="A"), _INTEGER
+        ),
+        vol.Required(CONF_PHASES, default=str(DEFAULT_PHASES)): SelectSelector(
+            SelectSelectorConfig(
+                options=["1", "2", "3"], mode=SelectSelectorMode.LIST, translation_key=CONF_PHASES
+            )
+        ),
+        vol.Required(CONF_PAUSE_METHOD, default=DEFAULT_PAUSE_METHOD): SelectSelector(
+            SelectSelectorConfig(
+                options=[PAUSE_METHOD_PROFILE, PAUSE_METHOD_STOP],
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_PAUSE_METHOD,
+            )
+        ),
+        vol.Optional(CONF_REMOTE_ID_TAG): _TEXT,
     }
 
 
@@ -374,13 +433,20 @@ def _add_charger_schema(password: str) -> vol.Schema:
             vol.Required(CONF_PASSWORD, default=password): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="off")
             ),
-            **_price_and_power_fields(),
+            **_charger_setting_fields(),
         }
     )
 
 
+def _settings_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Form errors for the settings a user may change later."""
+    if error := remote_id_tag_error(_text(user_input, CONF_REMOTE_ID_TAG)):
+        return {CONF_REMOTE_ID_TAG: error}
+    return {}
+
+
 def _settings_schema() -> vol.Schema:
-    return vol.Schema({vol.Optional(CONF_NAME): _TEXT, **_price_and_power_fields()})
+    return vol.Schema({vol.Optional(CONF_NAME): _TEXT, **_charger_setting_fields()})
 
 
 def _bracket(host: str) -> str:
@@ -440,6 +506,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             charge_point_id = _text(user_input, CONF_CHARGE_POINT_ID)
             errors = self._add_errors(charge_point_id, str(user_input.get(CONF_PASSWORD, "")))
+            errors |= _settings_errors(user_input)
             if not errors:
                 self._password = str(user_input[CONF_PASSWORD])
                 settings = charger_settings(user_input, charge_point_id)
@@ -495,7 +562,8 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Name, price and power limit (not the id, not the password)."""
         subentry = self._get_reconfigure_subentry()
-        if user_input is not None:
+        errors = _settings_errors(user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
             charge_point_id = str(subentry.data.get(CONF_CHARGE_POINT_ID, subentry.unique_id))
             settings = charger_settings(user_input, charge_point_id)
             kept = {k: v for k, v in subentry.data.items() if k not in _CHARGER_SETTINGS}
@@ -505,10 +573,15 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                 title=str(settings[CONF_NAME]),
                 data=kept | settings,
             )
-        schema = self.add_suggested_values_to_schema(_settings_schema(), subentry.data)
+        shown = user_input or {
+            **subentry.data,
+            CONF_PHASES: str(subentry.data.get(CONF_PHASES, DEFAULT_PHASES)),
+        }
+        schema = self.add_suggested_values_to_schema(_settings_schema(), shown)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=schema,
+            errors=errors,
             description_placeholders={
                 "charge_point_id": str(subentry.data.get(CONF_CHARGE_POINT_ID, ""))
             },

@@ -11,12 +11,19 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import CA_DOWNLOAD_URL, CONF_PASSWORD_HASH, DOMAIN
+from .const import CA_DOWNLOAD_URL, CONF_PASSWORD_HASH, CONF_REMOTE_ID_TAG, DOMAIN
 from .csms.model import ChargerState, Session
 from .runtime import OcppCentralConfigEntry
 
 REDACTED: Final = "**REDACTED**"
-TO_REDACT: Final = {CONF_PASSWORD_HASH, "password", "id_tag", "idTag", "parentIdTag"}
+TO_REDACT: Final = {
+    CONF_PASSWORD_HASH,
+    CONF_REMOTE_ID_TAG,
+    "password",
+    "id_tag",
+    "idTag",
+    "parentIdTag",
+}
 # Inside raw frames: id tags and the AuthorizationKey (EVBox Elvi returns it readable in
 # GetConfiguration, QUIRKS C6; ChangeConfiguration carries it when rotated).
 _FRAME_SECRETS: Final = re.compile(r'("(?:idTag|parentIdTag)"\s*:\s*)"(?:[^"\\]|\\.)*"')
@@ -61,6 +68,7 @@ def _charger(charger: ChargerState) -> dict[str, Any]:
             for key, item in charger.configuration.items()
         },
         "quirk_profile": {"learned": charger.quirks.learned, "overrides": charger.quirks.overrides},
+        "control": charger.control.to_dict(),  # the pause and cap Home Assistant wants
         "deviations": charger.deviations.as_dict(),
         "connectors": {
             str(cid): {

@@ -35,6 +35,7 @@ from .const import (
 from .csms.central import CentralSystem, ChargerConfig
 from .csms.model import Identity
 from .devices import async_update_charger_identity
+from .files import FileExchange
 from .store import CentralStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -221,6 +222,14 @@ class Bridge:
         )
 
     @callback
+    def password_confirmed(self, charge_point_id: str, password_hash: str) -> None:
+        """The charger logged in with the password of an unanswered change: store it."""
+        if (subentry := charger_subentries(self._entry).get(charge_point_id)) is not None:
+            self.hass.config_entries.async_update_subentry(
+                self._entry, subentry, data={**subentry.data, CONF_PASSWORD_HASH: password_hash}
+            )
+
+    @callback
     def charger_paired(self, charge_point_id: str, password_hash: str) -> None:
         """Trust on first use: the admitted charger becomes a subentry."""
         if charge_point_id in charger_subentries(self._entry):
@@ -254,5 +263,6 @@ class OcppCentralData:
     bridge: Bridge
     store: CentralStore
     tls: TlsSetup
+    files: FileExchange  # firmware serving and diagnostics upload (SPEC §4.5)
     data: dict[str, Any] = field(default_factory=dict)  # entry.data the server runs with
     known_subentries: set[str] = field(default_factory=set)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
@@ -19,6 +19,7 @@ from websockets.asyncio.server import ServerConnection
 
 from . import provisioning, transactions
 from .authorization import Authorizer
+from .control import Controller
 from .model import ChargerState
 from .security import MIN_PASSWORD_LENGTH, PasswordVerifier, hash_password
 from .server import Listener, ListenSettings, Verdict
@@ -70,6 +71,9 @@ class CentralListener(Protocol):
     def charger_paired(self, charge_point_id: str, password_hash: str) -> None:
         """An unknown charger was admitted during the pairing window."""
 
+    def password_confirmed(self, charge_point_id: str, password_hash: str) -> None:
+        """A charger logged in with the password whose change had no clear answer."""
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -92,10 +96,15 @@ class CentralSystem:
         self._configs: dict[str, ChargerConfig] = {}
         self.chargers: dict[str, ChargerState] = {}
         self.sessions: dict[str, ChargePointSession] = {}
-        self.authorizer = Authorizer()
+        self.controllers: dict[str, Controller] = {}  # desired state, per charger
+        self.authorizer = Authorizer.from_dict((stored or {}).get("authorization"))
+        self.authorizer.on_change = lambda: self._listener.save(False)
         self._verifier = PasswordVerifier()
         self._announced: dict[str, set[int]] = {}
         self._refused: set[str] = set()
+        # A new password sent to a charger without a clear answer (timeout, dropped
+        # connection): the charger may use it from its next login (SPEC §2.4).
+        self._pending_passwords: dict[str, str] = {}
         self._auth_failed: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listen = Listener(self, self._serve)
@@ -123,6 +132,8 @@ class CentralSystem:
                 await self._sweeper
             self._sweeper = None
         await self._listen.stop()
+        for controller in self.controllers.values():
+            controller.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -146,6 +157,9 @@ class CentralSystem:
         wanted = {c.charge_point_id: c for c in configs}
         for cp_id in set(self._configs) - set(wanted):
             self._configs.pop(cp_id)
+            self._pending_passwords.pop(cp_id, None)
+            if controller := self.controllers.pop(cp_id, None):
+                controller.close()
             self.chargers.pop(cp_id, None)
             self._announced.pop(cp_id, None)
             if session := self.sessions.pop(cp_id, None):
@@ -160,7 +174,17 @@ class CentralSystem:
                     else ChargerState(cp_id)
                 )
                 self._announced[cp_id] = {c for c in self.chargers[cp_id].connectors if c > 0}
+                self.controllers[cp_id] = self._new_controller(self.chargers[cp_id])
             self._refused.discard(cp_id)
+
+    def _new_controller(self, charger: ChargerState) -> Controller:
+        cp_id = charger.charge_point_id
+        return Controller(
+            charger,
+            session=lambda: self.sessions.get(cp_id),
+            spawn=self._spawn,
+            changed=lambda urgent: self.changed(cp_id, None, urgent=urgent),
+        )
 
     def config(self, charge_point_id: str) -> ChargerConfig | None:
         """The configuration of a known charger."""
@@ -173,7 +197,11 @@ class CentralSystem:
         for cp_id in list(chargers):
             if cp_id not in self._configs:
                 chargers.pop(cp_id)
-        return {"transaction_counter": self._tx_counter, "chargers": chargers}
+        return {
+            "transaction_counter": self._tx_counter,
+            "chargers": chargers,
+            "authorization": self.authorizer.to_dict(),
+        }
 
     # --------------------------------------------------------------- pairing
 
@@ -201,11 +229,29 @@ class CentralSystem:
         if config.password_hash is None or not password:
             return self._refuse(charge_point_id, remote, "no credentials")
         loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(None, self._verifier.verify, password, config.password_hash)
+        verify = self._verifier.verify
+        ok = await loop.run_in_executor(None, verify, password, config.password_hash)
+        pending = self._pending_passwords.get(charge_point_id)
+        if not ok and pending is not None:
+            ok = await loop.run_in_executor(None, verify, password, pending)
+            if ok:  # it took the new password after all: from now on only that one
+                _LOGGER.info("%s logged in with its new password", charge_point_id)
+                self._configs[charge_point_id] = replace(config, password_hash=pending)
+                self._listener.password_confirmed(charge_point_id, pending)
         if not ok:
             return self._refuse(charge_point_id, remote, "wrong password")
+        self._pending_passwords.pop(charge_point_id, None)  # whichever it used stays
         self._auth_failed.discard(charge_point_id)
         return Verdict.ACCEPT
+
+    def expect_password(self, charge_point_id: str, password_hash: str) -> None:
+        """A password change had no clear answer: accept the new one at the next login
+        too (which of the two the charger uses then decides which one stays)."""
+        self._pending_passwords[charge_point_id] = password_hash
+
+    def forget_password_change(self, charge_point_id: str) -> None:
+        """The change was answered (or superseded): only the configured password counts."""
+        self._pending_passwords.pop(charge_point_id, None)
 
     def _refuse(self, charge_point_id: str, remote: str, why: str) -> Verdict:
         if charge_point_id not in self._auth_failed:
@@ -306,9 +352,14 @@ class CentralSystem:
         self._tx_counter += 1
         return self._tx_counter
 
-    def authorize(self, charge_point_id: str, id_tag: str | None) -> dict[str, Any]:
-        """The one place that decides on id tags."""
-        return self.authorizer.id_tag_info(charge_point_id, id_tag)
+    def authorize(
+        self, charge_point_id: str, id_tag: str | None, *, reservation_id: int | None = None
+    ) -> dict[str, Any]:
+        """The one place that decides on id tags; a StartTransaction ends its reservation."""
+        now = _utcnow()
+        if reservation_id is not None:
+            self.authorizer.consume_reservation(charge_point_id, reservation_id, now)
+        return self.authorizer.id_tag_info(charge_point_id, id_tag, now)
 
     def context(self, charge_point_id: str) -> transactions.Context:
         """Receive time, the charger's physical limit and the price now."""
@@ -329,9 +380,18 @@ class CentralSystem:
         self._listener.charger_changed(charge_point_id, connector_id)
         self._listener.save(urgent)
 
+    def transaction_changed(
+        self, charge_point_id: str, connector_id: int, *, started: bool
+    ) -> None:
+        """A transaction started or stopped: the controller keeps a pause in place."""
+        if controller := self.controllers.get(charge_point_id):
+            controller.transaction_changed(connector_id, started=started)
+
     async def provision(self, session: ChargePointSession) -> None:
         """Post-boot provisioning."""
         await provisioning.provision(session, self.settings.meter_sample_interval)
+        if controller := self.controllers.get(session.charger.charge_point_id):
+            await controller.reapply(session)  # after every (re)connection (QUIRKS P9)
         self.changed(session.charger.charge_point_id, None, urgent=False)
 
 

@@ -24,6 +24,7 @@ RESERVED: Final = "Reserved"
 UNAVAILABLE: Final = "Unavailable"
 FAULTED: Final = "Faulted"
 PLUGGED_IN_STATES: Final = frozenset({PREPARING, CHARGING, SUSPENDED_EVSE, SUSPENDED_EV, FINISHING})
+PAUSE_METHODS: Final = frozenset({"profile", "stop"})  # 0 A/0 W profile, or RemoteStop
 
 
 def _dt(value: datetime | None) -> str | None:
@@ -231,6 +232,41 @@ class QuirkProfile:
 
 
 @dataclass(slots=True)
+class ControlState:
+    """What Home Assistant wants the charger to do; persisted and re-applied on every
+    (re)connection (SPEC §3.4, §4.1, §4.2)."""
+
+    paused: dict[int, str] = field(default_factory=dict)  # connector -> pause method used
+    cap: float | None = None  # charger-wide limit, in ``cap_unit``
+    cap_unit: str = "A"
+    phases: int = 3  # for converting between A and W
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return {
+            "paused": {str(k): v for k, v in self.paused.items()},
+            "cap": self.cap,
+            "cap_unit": self.cap_unit,
+            "phases": self.phases,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ControlState:
+        """Restore from storage, dropping what cannot be used."""
+        paused = data.get("paused") if isinstance(data.get("paused"), dict) else {}
+        cap = data.get("cap")
+        phases = data.get("phases")
+        return cls(
+            paused={
+                int(k): v for k, v in paused.items() if str(k).isdigit() and v in PAUSE_METHODS
+            },
+            cap=float(cap) if isinstance(cap, (int, float)) and not isinstance(cap, bool) else None,
+            cap_unit="W" if data.get("cap_unit") == "W" else "A",
+            phases=phases if isinstance(phases, int) and phases in (1, 2, 3) else 3,
+        )
+
+
+@dataclass(slots=True)
 class ChargerState:
     """Everything known about one charger, across its connections."""
 
@@ -254,6 +290,7 @@ class ChargerState:
         default_factory=lambda: deque(maxlen=FRAME_LOG_SIZE)
     )
     provisioning: dict[str, float] = field(default_factory=dict)  # key -> last change (epoch s)
+    control: ControlState = field(default_factory=ControlState)
 
     def connector(self, connector_id: int) -> ConnectorState:
         """The connector, created on first use."""
@@ -274,6 +311,7 @@ class ChargerState:
             "recent_sessions": [s.to_dict() for s in self.recent_sessions],
             "quirks": {"learned": self.quirks.learned, "overrides": self.quirks.overrides},
             "provisioning": self.provisioning,
+            "control": self.control.to_dict(),
         }
 
     @classmethod
@@ -297,4 +335,6 @@ class ChargerState:
             for k, v in (data.get("provisioning") or {}).items()
             if isinstance(v, (int, float))
         }
+        if isinstance(data.get("control"), dict):
+            state.control = ControlState.from_dict(data["control"])
         return state

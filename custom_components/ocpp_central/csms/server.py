@@ -25,6 +25,11 @@ from websockets.typing import Subprotocol
 from .security import parse_basic_auth
 
 _LOGGER = logging.getLogger(__name__)
+# websockets logs every frame's text at debug level; frames can carry secrets (a rotated
+# AuthorizationKey, id tags), so its logger stays at WARNING even in debug mode (its INFO
+# lines repeat what the central system logs per charger anyway).
+_WEBSOCKETS_LOGGER = logging.getLogger(f"{__name__}.websockets")
+_WEBSOCKETS_LOGGER.setLevel(logging.WARNING)
 
 OCPP16: Final = Subprotocol("ocpp1.6")
 # OCPP frames are small; the largest legitimate ones are GetConfiguration answers with
@@ -217,6 +222,7 @@ class Listener:
             open_timeout=OPEN_TIMEOUT_S,
             close_timeout=CLOSE_TIMEOUT_S,
             server_header="OCPP Central",
+            logger=_WEBSOCKETS_LOGGER,
         )
 
     @property

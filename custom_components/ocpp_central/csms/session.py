@@ -74,14 +74,21 @@ class SessionHost(Protocol):
     def next_transaction_id(self) -> int:
         """A fresh, persisted transaction id."""
 
-    def authorize(self, charge_point_id: str, id_tag: str | None) -> dict[str, Any]:
-        """The IdTagInfo for an id tag."""
+    def authorize(
+        self, charge_point_id: str, id_tag: str | None, *, reservation_id: int | None = None
+    ) -> dict[str, Any]:
+        """The IdTagInfo for an id tag (a StartTransaction's reservation ends)."""
 
     def context(self, charge_point_id: str) -> transactions.Context:
         """The environment for one incoming message."""
 
     def changed(self, charge_point_id: str, connector_id: int | None, *, urgent: bool) -> None:
         """State changed: tell listeners and persist (urgent = write now)."""
+
+    def transaction_changed(
+        self, charge_point_id: str, connector_id: int, *, started: bool
+    ) -> None:
+        """A transaction started or stopped (after the state update; must not await)."""
 
     async def provision(self, session: ChargePointSession) -> None:
         """Post-boot provisioning (SPEC §3.1)."""
@@ -387,7 +394,10 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
         id_tag = lenient.opt_str(payload.get("id_tag"), "idTag", dev)
         meter_start = lenient.opt_float(payload.get("meter_start"), "meterStart", dev)
         stamp = self._timestamp(payload.get("timestamp"), "timestamp")
-        tag_info = self._host.authorize(self.charger.charge_point_id, id_tag)
+        reservation_id = lenient.opt_int(payload.get("reservation_id"), "reservationId", dev)
+        tag_info = self._host.authorize(
+            self.charger.charge_point_id, id_tag, reservation_id=reservation_id
+        )
         duplicate = transactions.find_duplicate_start(
             self.charger, connector_id, id_tag, meter_start, stamp
         )
@@ -405,6 +415,9 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
             self._host.context(self.charger.charge_point_id),
         )
         self._changed(connector_id, urgent=True)
+        self._host.transaction_changed(
+            self.charger.charge_point_id, session.connector_id, started=True
+        )
         return call_result.StartTransaction(
             transaction_id=session.transaction_id, id_tag_info=tag_info
         )
@@ -455,6 +468,10 @@ class ChargePointSession(ChargePoint):  # type: ignore[misc]
             ctx,
         )
         self._changed(session.connector_id if session else None, urgent=True)
+        if session is not None:
+            self._host.transaction_changed(
+                self.charger.charge_point_id, session.connector_id, started=False
+            )
 
     @on(Action.data_transfer, skip_schema_validation=True)
     def on_data_transfer(self, **payload: Any) -> call_result.DataTransfer:
