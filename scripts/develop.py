@@ -9,6 +9,7 @@ the simulated charger against it. Ctrl-C stops everything.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "http://127.0.0.1:8123"
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 CLIENT_ID = f"{BASE}/"
 USER, PASSWORD = "dev", "dev-password"
 CHARGER_ID, CHARGER_PASSWORD = "SIM1", "simulated-charger-password"
@@ -121,6 +123,8 @@ def wait_for_http(process: subprocess.Popen[bytes], timeout: float = 300) -> Non
         try:
             request("GET", "/api/onboarding")
             return
+        except urllib.error.HTTPError:
+            return  # it answers (404 once onboarding is over)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(1)
     sys.exit("Home Assistant did not start in time")
@@ -137,10 +141,19 @@ def exchange(code: str) -> str:
     return str(token["access_token"])
 
 
+def _user_onboarded() -> bool:
+    try:
+        steps = {s["step"]: s["done"] for s in request("GET", "/api/onboarding")}
+    except urllib.error.HTTPError as err:
+        if err.code == 404:  # onboarding is over: Home Assistant no longer serves it
+            return True
+        raise
+    return bool(steps.get("user"))
+
+
 def login() -> str:
     """Onboard the developer user on first start, log in afterwards."""
-    steps = {s["step"]: s["done"] for s in request("GET", "/api/onboarding")}
-    if not steps.get("user"):
+    if not _user_onboarded():
         created = request(
             "POST",
             "/api/onboarding/users",
@@ -234,6 +247,14 @@ def stop(process: subprocess.Popen[bytes] | None, name: str) -> None:
         process.wait()
 
 
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when this script dies, even by SIGKILL (Linux), so no Home
+    Assistant or simulator is left holding the port and the config folder's lock."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -254,6 +275,7 @@ def main() -> None:
             [sys.executable, "-m", "homeassistant", "--config", str(args.config)],
             cwd=REPO,
             env=env,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - this script runs no threads
         )
         wait_for_http(hass)
         token = login()
@@ -279,6 +301,7 @@ def main() -> None:
             ],
             cwd=REPO,
             env=env,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - this script runs no threads
         )
         print(
             f"\n  Home Assistant: {BASE}\n  Log in as:      {USER} / {PASSWORD}\n"
