@@ -52,20 +52,20 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> Generat
 
 
 @pytest.fixture(autouse=True)
-def local_ca_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The generated CA goes to a fresh folder per test, not the shared test config."""
+def files_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The generated CA, firmware and diagnostics go to a fresh folder per test, not the
+    shared test config; returns the firmware and diagnostics folder."""
     monkeypatch.setattr(
         "custom_components.ocpp_central.certificates.ca_directory",
         lambda _hass: tmp_path / "tls",
     )
-    monkeypatch.setattr(
-        "custom_components.ocpp_central.files.files_directory",
-        lambda _hass: tmp_path / "ocpp_central",
-    )
+    root = tmp_path / "ocpp_central"
+    monkeypatch.setattr("custom_components.ocpp_central.files.files_directory", lambda _hass: root)
     # No probing of this machine's addresses (tests may only touch 127.0.0.1).
     monkeypatch.setattr(
         "custom_components.ocpp_central.certificates.default_names", lambda: ["ocpp.test"]
     )
+    return root
 
 
 @pytest.fixture(scope="session")

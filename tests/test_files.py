@@ -31,14 +31,6 @@ from custom_components.ocpp_central.files import (
 STAMPED = re.compile(r"^\d{8}T\d{6}Z-")
 
 
-@pytest.fixture(autouse=True)
-def files_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Firmware and diagnostics go to a fresh folder per test, not the shared test config."""
-    root = tmp_path / "ocpp_central"
-    monkeypatch.setattr(files_module, "files_directory", lambda _hass: root)
-    return root
-
-
 @pytest.fixture
 def files(entry: MockConfigEntry) -> FileExchange:
     """The running entry's FileExchange."""

@@ -21,7 +21,6 @@ from ocpp.exceptions import NotSupportedError
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from websockets.exceptions import InvalidStatus
 
-from custom_components.ocpp_central import files as files_module
 from custom_components.ocpp_central import services
 from custom_components.ocpp_central.const import CONF_PASSWORD_HASH, DOMAIN
 from custom_components.ocpp_central.csms.security import verify_password
@@ -33,14 +32,6 @@ from .conftest import PASSWORD, boot, settle
 SERVICES_YAML = Path(services.__file__).with_name("services.yaml")
 FUTURE = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
 FUTURE_Z = FUTURE.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-@pytest.fixture(autouse=True)
-def files_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Firmware and diagnostics live in a fresh folder per test."""
-    root = tmp_path / "ocpp_central"
-    monkeypatch.setattr(files_module, "files_directory", lambda _hass: root)
-    return root
 
 
 @pytest.fixture
