@@ -144,7 +144,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: OcppCentralConfigEntry) 
         tls=tls,
         files=files,
         data=dict(entry.data),
-        known_subentries=set(charger_subentries(entry)),
     )
     _update_insecure_issue(hass, entry)
     async_central_device(hass, entry)
@@ -179,12 +178,11 @@ async def _async_update_listener(hass: HomeAssistant, entry: OcppCentralConfigEn
     chargers = charger_subentries(entry)
     central.set_chargers(charger_config(s) for s in chargers.values())
     apply_id_tag_settings(entry, central.authorizer)
-    for cp_id in set(chargers) - data.known_subentries:
+    for cp_id in data.bridge.refresh_subentries():
         data.bridge.create_entities(cp_id, None)
     for cp_id, subentry in chargers.items():
         async_rename_charger(hass, entry, cp_id, subentry.title)
         data.bridge.charger_changed(cp_id, None)  # settings shown by entities (ranges)
-    data.known_subentries = set(chargers)
     data.store.schedule(urgent=True)
 
 

@@ -85,6 +85,19 @@ class Bridge:
         self._pairing_timer: CALLBACK_TYPE | None = None
         self.store: CentralStore | None = None
         self.central: CentralSystem | None = None
+        # charge point id → subentry; read on hot paths (price, cap range), so kept
+        # instead of scanning every subentry per message
+        self._subentries: dict[str, ConfigSubentry] = charger_subentries(entry)
+
+    def charger_subentry(self, charge_point_id: str) -> ConfigSubentry | None:
+        """The charger's subentry (None once it was removed)."""
+        return self._subentries.get(charge_point_id)
+
+    def refresh_subentries(self) -> set[str]:
+        """Re-read the chargers' subentries after a change; returns the new ids."""
+        before = self._subentries
+        self._subentries = charger_subentries(self._entry)
+        return self._subentries.keys() - before.keys()
 
     # -------------------------------------------------- entity wiring
 
@@ -192,7 +205,7 @@ class Bridge:
     @callback
     def price_per_kwh(self, charge_point_id: str) -> float | None:
         """A price entity's state, else the fixed price, else None."""
-        subentry = charger_subentries(self._entry).get(charge_point_id)
+        subentry = self._subentries.get(charge_point_id)
         if subentry is None:
             return None
         if entity_id := subentry.data.get(CONF_PRICE_ENTITY):
@@ -265,4 +278,3 @@ class OcppCentralData:
     tls: TlsSetup
     files: FileExchange  # firmware serving and diagnostics upload (SPEC §4.5)
     data: dict[str, Any] = field(default_factory=dict)  # entry.data the server runs with
-    known_subentries: set[str] = field(default_factory=set)

@@ -38,7 +38,7 @@ from .csms.control import (
 )
 from .csms.model import ChargerState
 from .entity import OcppEntity, setup_entities
-from .runtime import OcppCentralConfigEntry, OcppCentralData, charger_subentries
+from .runtime import OcppCentralConfigEntry, OcppCentralData
 
 PARALLEL_UPDATES = 1  # one command per charger at a time
 
@@ -55,7 +55,7 @@ AVAILABLE = SwitchEntityDescription(
 
 def subentry_values(data: OcppCentralData, charge_point_id: str) -> Mapping[str, Any]:
     """The charger's subentry data (empty when it was just removed)."""
-    subentry = charger_subentries(data.entry).get(charge_point_id)
+    subentry = data.bridge.charger_subentry(charge_point_id)
     return subentry.data if subentry is not None else {}
 
 
